@@ -1,0 +1,180 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the till's configuration file (TOML). With no file, Tilldesk writes these
+// demo defaults on first run.
+type Config struct {
+	Terminal TerminalConfig `toml:"terminal"`
+	Store    StoreConfig    `toml:"store"`
+	UI       UIConfig       `toml:"ui"`
+	Catalog  CatalogConfig  `toml:"catalog"`
+	Receipt  ReceiptConfig  `toml:"receipt"`
+}
+
+// TerminalConfig identifies this till to the acquirer and in the journal.
+type TerminalConfig struct {
+	ID         string `toml:"id"`          // 8-character terminal ID (银联终端号)
+	MerchantID string `toml:"merchant_id"` // 15-digit merchant ID (商户号)
+	Demo       bool   `toml:"demo"`        // simulated devices and hosts
+}
+
+// StoreConfig is printed on receipts.
+type StoreConfig struct {
+	NameZH  string `toml:"name_zh"`
+	NameEN  string `toml:"name_en"`
+	Address string `toml:"address"`
+	Phone   string `toml:"phone"`
+}
+
+// UIConfig holds screen settings.
+type UIConfig struct {
+	Language string `toml:"language"` // "auto" (system locale), "zh" or "en"
+}
+
+// CatalogConfig says where products come from.
+type CatalogConfig struct {
+	File string `toml:"file"` // CSV path; empty loads the built-in demo catalog
+}
+
+// ReceiptConfig shapes receipts.
+type ReceiptConfig struct {
+	Width  int    `toml:"width"` // characters per line: 32 (58 mm) or 48 (80 mm)
+	Footer string `toml:"footer"`
+}
+
+// DefaultConfig is the demo configuration written on first run.
+func DefaultConfig() Config {
+	return Config{
+		Terminal: TerminalConfig{ID: "DEMO0001", MerchantID: "898310000000001", Demo: true},
+		Store: StoreConfig{
+			NameZH: "收银台演示超市", NameEN: "Tilldesk Demo Market",
+			Address: "上海市浦东新区示例路 88 号", Phone: "021-00000000",
+		},
+		UI:      UIConfig{Language: "auto"},
+		Receipt: ReceiptConfig{Width: 32, Footer: "谢谢惠顾 Thank you"},
+	}
+}
+
+var terminalIDPattern = regexp.MustCompile(`^[0-9A-Za-z]{8}$`)
+
+// Validate checks the configuration and says which setting is wrong.
+func (c Config) Validate() error {
+	var errs []error
+	if !terminalIDPattern.MatchString(c.Terminal.ID) {
+		errs = append(errs, fmt.Errorf("terminal.id %q must be 8 letters or digits", c.Terminal.ID))
+	}
+	switch c.UI.Language {
+	case "auto", "zh", "en":
+	default:
+		errs = append(errs, fmt.Errorf("ui.language %q must be auto, zh or en", c.UI.Language))
+	}
+	if c.Receipt.Width < 24 || c.Receipt.Width > 64 {
+		errs = append(errs, fmt.Errorf("receipt.width %d must be between 24 and 64 (32 for 58 mm, 48 for 80 mm)", c.Receipt.Width))
+	}
+	return errors.Join(errs...)
+}
+
+// LoadConfig reads the config file at path, creating it with demo defaults when it does
+// not exist. Settings missing from the file keep their defaults.
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := writeConfig(path, cfg); err != nil {
+			return cfg, err
+		}
+		return cfg, nil
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	if _, err := toml.Decode(string(data), &cfg); err != nil {
+		return cfg, fmt.Errorf("config: %s: %w", path, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func writeConfig(path string, cfg Config) error {
+	var buf bytes.Buffer
+	buf.WriteString("# Tilldesk configuration. Created with demo defaults; edit and restart.\n")
+	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
+		return fmt.Errorf("config: encode: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("config: create folder: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("config: write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Paths are where the till keeps its files.
+type Paths struct {
+	Config  string // config.toml
+	DataDir string // journal, logs
+}
+
+// Journal is the journal file's path.
+func (p Paths) Journal() string { return filepath.Join(p.DataDir, "journal.db") }
+
+// Logs is the log folder.
+func (p Paths) Logs() string { return filepath.Join(p.DataDir, "logs") }
+
+// DefaultPaths are the user's config and data folders: on Linux
+// ~/.config/tilldesk/config.toml and ~/.local/share/tilldesk (XDG variables honoured),
+// on Windows %AppData%\Tilldesk\config.toml and %LocalAppData%\Tilldesk.
+func DefaultPaths() (Paths, error) {
+	cfgDir, err := os.UserConfigDir()
+	if err != nil {
+		return Paths{}, fmt.Errorf("config folder: %w", err)
+	}
+	dataDir, err := userDataDir()
+	if err != nil {
+		return Paths{}, err
+	}
+	name := "tilldesk"
+	if runtime.GOOS == "windows" {
+		name = "Tilldesk"
+	}
+	return Paths{Config: filepath.Join(cfgDir, name, "config.toml"), DataDir: filepath.Join(dataDir, name)}, nil
+}
+
+func userDataDir() (string, error) {
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return d, nil
+		}
+		return "", errors.New("data folder: %LocalAppData% is not set")
+	case "darwin":
+		home, err := os.UserHomeDir()
+		return filepath.Join(home, "Library", "Application Support"), err
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return d, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("data folder: %w", err)
+	}
+	return filepath.Join(home, ".local", "share"), nil
+}

@@ -1,0 +1,66 @@
+// Package desktop opens the till's window: it creates the Fyne app with the GLFW driver
+// (cgo), which the ui package deliberately never does, and wires the screens to the till.
+package desktop
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"tilldesk/app"
+	"tilldesk/assets"
+	"tilldesk/ui"
+)
+
+// ErrNoDisplay is returned on a Linux machine with no graphical session.
+var ErrNoDisplay = errors.New("no display: Tilldesk needs a graphical desktop (DISPLAY or WAYLAND_DISPLAY is not set); on a server, run it under Xvfb, e.g. `xvfb-run -a make run`")
+
+// Run opens the cashier window for the started till and blocks until it is closed.
+func Run(s *app.Session) error {
+	if err := checkDisplay(); err != nil {
+		return err
+	}
+	a := fyneapp.NewWithID("com.tilldesk.pos")
+	a.SetIcon(fyne.NewStaticResource("tilldesk.png", assets.Icon))
+	a.Settings().SetTheme(ui.Theme{})
+	language, err := ui.SetLanguage(s.Config.UI.Language)
+	if err != nil {
+		return fmt.Errorf("desktop: %w", err)
+	}
+	w := a.NewWindow(fmt.Sprintf("Tilldesk 收银台 — %s", s.Config.Terminal.ID))
+	cashier := ui.NewCashier(s.Till, w, language, s.Log)
+	w.SetContent(cashier.Content())
+	w.Resize(fyne.NewSize(1280, 800))
+	stop := make(chan struct{})
+	cashier.StartClock(stop)
+	w.SetMaster()
+	w.Canvas().Focus(cashier.Scan)
+	s.Log.Info("window open", "language", language)
+	w.ShowAndRun()
+	close(stop)
+	slog.Info("window closed")
+	return nil
+}
+
+// checkDisplay refuses to start GLFW without a display, which would otherwise fail with
+// an obscure driver error.
+func checkDisplay() error {
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return ErrNoDisplay
+	}
+	return nil
+}
+
+// Frontend is the desktop implementation of app.Frontend.
+type Frontend struct{}
+
+// Run opens the cashier window.
+func (Frontend) Run(s *app.Session) error { return Run(s) }
+
+// Screenshots saves the README screenshots.
+func (Frontend) Screenshots(s *app.Session, dir string) error { return Screenshots(s, dir) }

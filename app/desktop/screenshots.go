@@ -1,0 +1,97 @@
+package desktop
+
+import (
+	"fmt"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"tilldesk/app"
+	"tilldesk/ui"
+)
+
+// Screenshots opens the real window (GLFW, under Xvfb on a server), rings up a demo
+// sale in each language and saves PNGs of the cashier screen with a cart, the cash
+// dialog and the receipt into outDir. It uses the session's own journal, so run it with
+// a throwaway --data-dir.
+func Screenshots(s *app.Session, outDir string) error {
+	if err := checkDisplay(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return fmt.Errorf("screenshots: %w", err)
+	}
+	a := fyneapp.NewWithID("com.tilldesk.pos.screenshots")
+	a.Settings().SetTheme(ui.Theme{})
+	w := a.NewWindow("Tilldesk 收银台")
+	w.Resize(fyne.NewSize(1280, 800))
+	errc := make(chan error, 1)
+	go func() {
+		errc <- shootAll(s, w, outDir)
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	return <-errc
+}
+
+func shootAll(s *app.Session, w fyne.Window, outDir string) error {
+	for _, language := range []string{"zh", "en"} {
+		var c *ui.Cashier
+		var err error
+		fyne.DoAndWait(func() {
+			if _, err = ui.SetLanguage(language); err != nil {
+				return
+			}
+			c = ui.NewCashier(s.Till, w, language, s.Log)
+			w.SetContent(c.Content())
+			w.Canvas().Focus(c.Scan)
+		})
+		if err != nil {
+			return err
+		}
+		steps := []struct {
+			name   string
+			action func()
+		}{
+			{"cashier", func() {
+				for _, code := range []string{"6936352322870", "6936352322870", "6935212207081", "3*6936095145095"} {
+					c.Scan.SetText(code)
+					c.Scan.OnSubmitted(code)
+				}
+				c.Scan.SetText("6918724003112")
+				c.Scan.OnSubmitted("6918724003112")
+			}},
+			{"cash", func() {
+				c.Keys[fyne.KeyF12].OnTapped()
+				c.CashPad.Quick[len(c.CashPad.Quick)-1].OnTapped()
+			}},
+			{"receipt", func() { c.CashPad.Confirm.OnTapped() }},
+		}
+		for _, step := range steps {
+			fyne.DoAndWait(step.action)
+			time.Sleep(800 * time.Millisecond) // let the driver paint
+			if err := grab(filepath.Join(outDir, fmt.Sprintf("%s-%s.png", step.name, language))); err != nil {
+				return err
+			}
+		}
+		fyne.DoAndWait(func() { c.Receipt.Done.OnTapped() })
+	}
+	return nil
+}
+
+// grab saves the X screen as a PNG with ImageMagick's import: the GL canvas capture
+// reads back an empty frame under Xvfb's software renderer, the X server does not.
+func grab(path string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "import", "-window", "root", path).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("screenshots: import (ImageMagick) %s: %v: %s", path, err, out)
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"tilldesk/assets"
+	"tilldesk/core/catalog"
+	"tilldesk/core/journal"
+)
+
+// Session is a started till: configuration, log, open journal, catalog and the
+// checkout use case. Close it to release the journal.
+type Session struct {
+	Paths   Paths
+	Config  Config
+	Log     *slog.Logger
+	Journal *journal.Journal
+	Catalog *catalog.Catalog
+	Till    *Till
+	logFile io.Closer
+}
+
+// Start loads the config (creating demo defaults), opens the log and the journal, and
+// loads the catalog. Every failure says which file is at fault.
+func Start(paths Paths, now func() time.Time) (*Session, error) {
+	if now == nil {
+		now = time.Now
+	}
+	cfg, err := LoadConfig(paths.Config)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(paths.Logs(), 0o700); err != nil {
+		return nil, fmt.Errorf("data folder %s: %w", paths.DataDir, err)
+	}
+	logFile, err := os.OpenFile(filepath.Join(paths.Logs(), "tilldesk.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("log file: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logFile, os.Stderr), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(log)
+	s := &Session{Paths: paths, Config: cfg, Log: log, logFile: logFile}
+	s.Catalog, err = LoadCatalog(cfg.Catalog.File, log)
+	if err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	s.Journal, err = journal.Open(paths.Journal(), journal.Options{Terminal: cfg.Terminal.ID, Now: now})
+	if err != nil {
+		log.Error("journal open failed", "path", paths.Journal(), "err", err)
+		logFile.Close()
+		return nil, err
+	}
+	s.Till = NewTill(cfg, s.Journal, s.Catalog, now, log)
+	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
+	return s, nil
+}
+
+// Close releases the journal and the log.
+func (s *Session) Close() error {
+	err := s.Journal.Close()
+	return errors.Join(err, s.logFile.Close())
+}
+
+// LoadCatalog reads the catalog CSV at path, or the built-in demo catalog when path is
+// empty. Bad rows are logged with their line numbers and skipped.
+func LoadCatalog(path string, log *slog.Logger) (*catalog.Catalog, error) {
+	data := assets.DemoCatalog
+	name := "built-in demo catalog"
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("catalog: %w", err)
+		}
+		name = path
+	}
+	products, rowErrs, err := catalog.ReadCSV(bytes.NewReader(data))
+	for _, re := range rowErrs {
+		log.Warn("catalog row skipped", "file", name, "line", re.Line, "reason", re.Reason)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", name, err)
+	}
+	return catalog.New(products), nil
+}

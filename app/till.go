@@ -1,0 +1,281 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"tilldesk/core/catalog"
+	"tilldesk/core/journal"
+	"tilldesk/core/money"
+	"tilldesk/core/receipt"
+	"tilldesk/core/sale"
+)
+
+// ErrNotRecorded wraps a journal failure: the action did not happen, nothing was lost,
+// and the cashier may retry once the disk is fixed.
+var ErrNotRecorded = errors.New("could not be recorded in the journal")
+
+// Till is the checkout use case: one sale at a time, scanned, paid, journaled. It is not
+// safe for concurrent use; the cashier screen drives it from the UI goroutine.
+type Till struct {
+	cfg     Config
+	journal *journal.Journal
+	catalog *catalog.Catalog
+	now     func() time.Time
+	log     *slog.Logger
+	current *sale.Sale
+	counter int
+}
+
+// NewTill builds a till over an open journal and a catalog.
+func NewTill(cfg Config, j *journal.Journal, cat *catalog.Catalog, now func() time.Time, log *slog.Logger) *Till {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Till{cfg: cfg, journal: j, catalog: cat, now: now, log: log}
+}
+
+// Config is the till's configuration.
+func (t *Till) Config() Config { return t.cfg }
+
+// Catalog is the product catalog.
+func (t *Till) Catalog() *catalog.Catalog { return t.catalog }
+
+// Journal is the till's journal.
+func (t *Till) Journal() *journal.Journal { return t.journal }
+
+// Current returns the sale being rung up, starting one if there is none.
+func (t *Till) Current() *sale.Sale {
+	if t.current == nil || t.current.State != sale.Open {
+		t.counter++
+		id := fmt.Sprintf("%s-%s-%03d", t.cfg.Terminal.ID, t.now().UTC().Format("20060102T150405"), t.counter%1000)
+		t.current = sale.New(id, t.now())
+	}
+	return t.current
+}
+
+// Scan adds one unit of the product with code (a counted item), or asks for a weight:
+// for weighed products it returns the product and ErrNeedsWeight.
+func (t *Till) Scan(code string) (catalog.Product, error) {
+	p, err := t.catalog.Lookup(code)
+	if err != nil {
+		return p, err
+	}
+	if p.Weighed {
+		return p, ErrNeedsWeight
+	}
+	_, err = t.Current().Add(p, sale.QtyOne)
+	return p, err
+}
+
+// ErrNeedsWeight says a scanned product is sold by weight; AddWeighed takes the weight.
+var ErrNeedsWeight = errors.New("product is sold by weight: enter the weight in kg")
+
+// AddWeighed adds a weighed product with its weight in grams (thousandths of a kg).
+func (t *Till) AddWeighed(p catalog.Product, grams int64) error {
+	_, err := t.Current().Add(p, grams)
+	return err
+}
+
+// Pay takes a payment with tender toward the current sale. When the sale is then fully
+// paid it is completed and committed to the journal in one durable record before Pay
+// returns the receipt; until that commit succeeds, the sale stays open and unpaid.
+func (t *Till) Pay(ctx context.Context, tender Tender, req PayRequest) (*Receipt, error) {
+	s := t.Current()
+	tot := s.Totals()
+	if len(tot.Lines) == 0 {
+		return nil, sale.ErrEmpty
+	}
+	req.SaleID, req.Due = s.ID, tot.Due
+	if req.Amount == 0 || req.Amount > tot.Due {
+		req.Amount = tot.Due
+	}
+	p, err := tender.Pay(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.AddPayment(p); err != nil {
+		return nil, err
+	}
+	if s.Totals().Due > 0 {
+		if _, err := t.journal.Append(journal.KindPayment, paymentRecord{SaleID: s.ID, Payment: p}); err != nil {
+			s.Payments = s.Payments[:len(s.Payments)-1]
+			return nil, t.notRecorded("payment", err)
+		}
+		return nil, nil
+	}
+	if err := s.Complete(); err != nil {
+		return nil, err
+	}
+	rec, err := t.journal.Append(journal.KindSaleCompleted, saleRecord{Sale: s, Totals: summarize(s.Totals())})
+	if err != nil {
+		s.State = sale.Open
+		s.Payments = s.Payments[:len(s.Payments)-1]
+		return nil, t.notRecorded("sale", err)
+	}
+	t.log.Info("sale completed", "sale", s.ID, "seq", rec.Seq, "total", tot.Total.Plain(), "tenders", len(s.Payments))
+	return &Receipt{Sale: s, Number: t.receiptNumber(rec.Seq), Time: rec.Time}, nil
+}
+
+func (t *Till) notRecorded(what string, err error) error {
+	t.log.Error("journal append failed", "what", what, "err", err)
+	return fmt.Errorf("%s %w: %v", what, ErrNotRecorded, err)
+}
+
+func (t *Till) receiptNumber(seq uint64) string {
+	return fmt.Sprintf("%s-%08d", t.cfg.Terminal.ID, seq)
+}
+
+// Cancel abandons the current sale; a sale with items is journaled as cancelled.
+func (t *Till) Cancel() error {
+	s := t.Current()
+	if len(s.Lines) == 0 {
+		return nil
+	}
+	if err := s.Cancel(); err != nil {
+		return err
+	}
+	if _, err := t.journal.Append(journal.KindSaleCancelled, saleRecord{Sale: s, Totals: summarize(s.Totals())}); err != nil {
+		s.State = sale.Open
+		return t.notRecorded("cancellation", err)
+	}
+	t.current = nil
+	return nil
+}
+
+// Hold parks the current sale so the next customer can be served.
+func (t *Till) Hold() error {
+	s := t.Current()
+	if len(s.ActiveLines()) == 0 {
+		return sale.ErrEmpty
+	}
+	if len(s.Payments) > 0 {
+		return sale.ErrPaying
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if err := t.journal.PutHeld(s.ID, data); err != nil {
+		return t.notRecorded("hold", err)
+	}
+	if _, err := t.journal.Append(journal.KindSaleHeld, saleRecord{Sale: s, Totals: summarize(s.Totals())}); err != nil {
+		_ = t.journal.DeleteHeld(s.ID)
+		return t.notRecorded("hold", err)
+	}
+	t.current = nil
+	return nil
+}
+
+// HeldSale is a parked sale as listed for recall.
+type HeldSale struct {
+	ID     string
+	Opened time.Time
+	Items  int64
+	Total  money.Amount
+}
+
+// Held lists parked sales, oldest first.
+func (t *Till) Held() ([]HeldSale, error) {
+	all, err := t.journal.Held()
+	if err != nil {
+		return nil, err
+	}
+	var out []HeldSale
+	for id, raw := range all {
+		var s sale.Sale
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.log.Error("held sale unreadable", "sale", id, "err", err)
+			continue
+		}
+		tot := s.Totals()
+		out = append(out, HeldSale{ID: id, Opened: s.Opened, Items: tot.Items, Total: tot.Total})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Opened.Before(out[b].Opened) })
+	return out, nil
+}
+
+// Recall brings a parked sale back. The current sale must be empty (hold it first).
+func (t *Till) Recall(id string) error {
+	if len(t.Current().ActiveLines()) > 0 {
+		return ErrSaleInProgress
+	}
+	all, err := t.journal.Held()
+	if err != nil {
+		return err
+	}
+	raw, ok := all[id]
+	if !ok {
+		return fmt.Errorf("held sale %s not found", id)
+	}
+	var s sale.Sale
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fmt.Errorf("held sale %s unreadable: %w", id, err)
+	}
+	if _, err := t.journal.Append(journal.KindSaleRecalled, map[string]string{"sale_id": id}); err != nil {
+		return t.notRecorded("recall", err)
+	}
+	if err := t.journal.DeleteHeld(id); err != nil {
+		return err
+	}
+	t.current = &s
+	return nil
+}
+
+// ErrSaleInProgress is returned when an action needs an empty cart.
+var ErrSaleInProgress = errors.New("finish, hold or cancel the current sale first")
+
+// Receipt is a completed sale ready to show or print.
+type Receipt struct {
+	Sale   *sale.Sale
+	Number string
+	Time   time.Time
+}
+
+// Rows lays the receipt out in language with the given labels.
+func (t *Till) Rows(r *Receipt, language string, tr receipt.Labels) []receipt.Row {
+	store := t.cfg.Store.NameEN
+	if language == "zh" {
+		store = t.cfg.Store.NameZH
+	}
+	return receipt.Build(r.Sale, receipt.Header{
+		StoreName: store, Address: t.cfg.Store.Address, Phone: t.cfg.Store.Phone,
+		MerchantID: t.cfg.Terminal.MerchantID, Terminal: t.cfg.Terminal.ID,
+		Number: r.Number, Time: r.Time.Local(), Footer: t.cfg.Receipt.Footer,
+	}, language, tr)
+}
+
+type paymentRecord struct {
+	SaleID  string       `json:"sale_id"`
+	Payment sale.Payment `json:"payment"`
+}
+
+// saleRecord is the journal form of a sale: the sale itself plus its totals, so exports
+// and reports need not recompute them.
+type saleRecord struct {
+	Sale   *sale.Sale  `json:"sale"`
+	Totals totalsBrief `json:"totals"`
+}
+
+type totalsBrief struct {
+	Items    int64        `json:"items"`
+	Subtotal money.Amount `json:"subtotal"`
+	Discount money.Amount `json:"discount"`
+	Total    money.Amount `json:"total"`
+	Tax      money.Amount `json:"tax"`
+	Paid     money.Amount `json:"paid"`
+	Change   money.Amount `json:"change"`
+}
+
+func summarize(t sale.Totals) totalsBrief {
+	return totalsBrief{Items: t.Items, Subtotal: t.Subtotal, Discount: t.LineDiscounts + t.OrderDiscount,
+		Total: t.Total, Tax: t.Tax, Paid: t.Paid, Change: t.Change}
+}

@@ -1,0 +1,276 @@
+// Package journal is the till's durable, append-only, hash-chained record of every sale,
+// payment and admin action, kept in a bbolt file. Each append is its own fsynced
+// transaction: when Append returns, the record survives a power cut.
+package journal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Errors Open reports so the till and the CLI can say what is wrong.
+var (
+	ErrLocked      = errors.New("journal is in use by another Tilldesk")
+	ErrCorrupt     = errors.New("journal file is corrupt or not a Tilldesk journal")
+	ErrNewerSchema = errors.New("journal was written by a newer Tilldesk")
+	ErrTerminal    = errors.New("journal belongs to another terminal")
+	ErrClosed      = errors.New("journal is closed")
+)
+
+// Options configure Open.
+type Options struct {
+	Terminal    string           // terminal ID stamped on every record
+	Now         func() time.Time // clock; time.Now when nil
+	LockTimeout time.Duration    // how long to wait for another process's lock; 2s when 0
+	ReadOnly    bool             // open for verify/export only
+}
+
+// Journal is an open journal file.
+type Journal struct {
+	db       *bolt.DB
+	path     string
+	terminal string
+	now      func() time.Time
+}
+
+// Open opens or creates the journal at path. A file that is locked, corrupt, foreign or
+// from a newer schema gives a clear error and is never modified.
+func Open(path string, opt Options) (*Journal, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.LockTimeout == 0 {
+		opt.LockTimeout = 2 * time.Second
+	}
+	if !opt.ReadOnly && opt.Terminal == "" {
+		return nil, errors.New("journal: open: no terminal ID")
+	}
+	if !utf8.ValidString(opt.Terminal) { // JSON would store it altered, breaking the hash
+		return nil, fmt.Errorf("journal: open: terminal ID %q is not valid UTF-8", opt.Terminal)
+	}
+	fi, statErr := os.Stat(path)
+	if opt.ReadOnly {
+		if statErr != nil {
+			return nil, fmt.Errorf("journal: open %s: %w", path, statErr)
+		}
+		if fi.Size() == 0 { // bbolt would try to initialise it through a read-only handle
+			return nil, fmt.Errorf("journal: %s is empty: %w", path, ErrCorrupt)
+		}
+	} else if statErr == nil && fi.Size() > 0 {
+		// A writable bbolt open scans every page to rebuild the freelist, so a truncated
+		// file must be caught first, through a read-only open that touches only the meta.
+		probe, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: true})
+		if err != nil {
+			return nil, openError(path, err)
+		}
+		err = checkTruncated(probe, path)
+		probe.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        opt.LockTimeout,
+		ReadOnly:       opt.ReadOnly,
+		NoFreelistSync: true, // the freelist is rebuilt on open; fewer pages per commit
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if opt.ReadOnly {
+		if err := checkTruncated(db, path); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	j := &Journal{db: db, path: path, terminal: opt.Terminal, now: opt.Now}
+	if err := j.checkOrInit(opt.ReadOnly); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return fmt.Errorf("journal: open %s: %w", path, ErrLocked)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
+		errors.Is(err, bolterrors.ErrVersionMismatch),
+		// bbolt has no sentinel for a file shorter than its two meta pages.
+		strings.Contains(err.Error(), "file size too small"):
+		return fmt.Errorf("journal: open %s: %w (%v)", path, ErrCorrupt, err)
+	}
+	return fmt.Errorf("journal: open %s: %w", path, err)
+}
+
+// checkTruncated fails with ErrCorrupt when the file is shorter than the pages its meta
+// data names: bbolt would read past the end of its mapping and die of SIGBUS.
+func checkTruncated(db *bolt.DB, path string) error {
+	return db.View(func(tx *bolt.Tx) error {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("journal: open %s: %w", path, err)
+		}
+		if fi.Size() < tx.Size() {
+			return fmt.Errorf("journal: %s is truncated (%d of %d bytes): %w", path, fi.Size(), tx.Size(), ErrCorrupt)
+		}
+		return nil
+	})
+}
+
+// checkOrInit verifies the meta data of an existing journal, or lays out a new one.
+func (j *Journal) checkOrInit(readOnly bool) error {
+	var fresh bool
+	err := j.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			empty := true
+			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return fmt.Errorf("journal: %s: no meta bucket: %w", j.path, ErrCorrupt)
+			}
+			fresh = true
+			return nil
+		}
+		if string(meta.Get(keyMagic)) != magic {
+			return fmt.Errorf("journal: %s: %w", j.path, ErrCorrupt)
+		}
+		v, err := strconv.Atoi(string(meta.Get(keySchema)))
+		if err != nil {
+			return fmt.Errorf("journal: %s: schema version %q: %w", j.path, meta.Get(keySchema), ErrCorrupt)
+		}
+		if v > SchemaVersion {
+			return fmt.Errorf("journal: %s has schema %d, this Tilldesk reads up to %d: %w", j.path, v, SchemaVersion, ErrNewerSchema)
+		}
+		for _, b := range allBuckets {
+			if tx.Bucket(b) == nil {
+				return fmt.Errorf("journal: %s: bucket %s missing: %w", j.path, b, ErrCorrupt)
+			}
+		}
+		term := string(meta.Get(keyTerminal))
+		if readOnly || j.terminal == "" {
+			j.terminal = term
+		} else if term != j.terminal {
+			return fmt.Errorf("journal: %s is terminal %s's, this is %s: %w", j.path, term, j.terminal, ErrTerminal)
+		}
+		return nil
+	})
+	if err != nil || !fresh {
+		return err
+	}
+	if readOnly {
+		return fmt.Errorf("journal: %s is empty: %w", j.path, ErrCorrupt)
+	}
+	if err := j.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		for k, v := range map[string]string{
+			string(keyMagic):    magic,
+			string(keySchema):   strconv.Itoa(SchemaVersion),
+			string(keyTerminal): j.terminal,
+			string(keyCreated):  j.now().UTC().Format(time.RFC3339Nano),
+		} {
+			if err := meta.Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("journal: create %s: %w", j.path, err)
+	}
+	_, err = j.Append(KindJournalOpened, map[string]any{"schema": SchemaVersion})
+	return err
+}
+
+// Path is the journal file's path.
+func (j *Journal) Path() string { return j.path }
+
+// Terminal is the terminal ID the journal belongs to.
+func (j *Journal) Terminal() string { return j.terminal }
+
+// Close closes the file. Appends after Close fail with ErrClosed.
+func (j *Journal) Close() error { return j.db.Close() }
+
+// Append durably adds a record of kind with data (marshalled to JSON) and returns it.
+// The record is on disk (fsynced) when Append returns without error.
+func (j *Journal) Append(kind string, data any) (Record, error) {
+	if !utf8.ValidString(kind) { // JSON would store it altered, breaking the hash
+		return Record{}, fmt.Errorf("journal: append %q: kind is not valid UTF-8", kind)
+	}
+	raw, err := canonicalJSON(data)
+	if err != nil {
+		return Record{}, fmt.Errorf("journal: append %s: %w", kind, err)
+	}
+	var rec Record
+	err = j.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		last, _ := strconv.ParseUint(string(meta.Get(keyLastSeq)), 10, 64)
+		rec = Record{
+			Seq: last + 1, Terminal: j.terminal, Time: j.now().UTC(), Kind: kind,
+			Data: raw, Prev: string(meta.Get(keyLastHash)),
+		}
+		rec.Hash = rec.computeHash()
+		enc, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRecords).Put(seqKey(rec.Seq), enc); err != nil {
+			return err
+		}
+		if err := meta.Put(keyLastSeq, []byte(strconv.FormatUint(rec.Seq, 10))); err != nil {
+			return err
+		}
+		return meta.Put(keyLastHash, []byte(rec.Hash))
+	})
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		err = ErrClosed
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("journal: append %s: %w", kind, err)
+	}
+	return rec, nil
+}
+
+// canonicalJSON marshals data (or takes raw JSON) into the compact, HTML-escaped form
+// encoding/json produces, so the bytes hashed are the bytes stored and read back.
+func canonicalJSON(data any) (json.RawMessage, error) {
+	raw, ok := data.(json.RawMessage)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(data); err != nil {
+			return nil, err
+		}
+	}
+	var compact, escaped bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return nil, err
+	}
+	json.HTMLEscape(&escaped, compact.Bytes())
+	return escaped.Bytes(), nil
+}
+
+// LastSeq returns the sequence number of the newest record.
+func (j *Journal) LastSeq() (uint64, error) {
+	var last uint64
+	err := j.db.View(func(tx *bolt.Tx) error {
+		last, _ = strconv.ParseUint(string(tx.Bucket(bucketMeta).Get(keyLastSeq)), 10, 64)
+		return nil
+	})
+	return last, err
+}

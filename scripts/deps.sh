@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Tilldesk needs to build (Fyne's cgo build), to take
+# screenshots under Xvfb, and the CJK font the theme bundles. Idempotent: it only calls
+# apt-get for packages that are missing, so it is quick when nothing is.
+set -euo pipefail
+
+build_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
+screen_pkgs="xvfb xauth imagemagick libgl1-mesa-dri fonts-droid-fallback"
+
+want="$build_pkgs"
+[ "${1:-}" = "--screen" ] && want="$build_pkgs $screen_pkgs"
+
+missing=""
+for p in $want; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages:$missing" >&2
+  echo "Install them with:  sudo apt-get install -y$missing" >&2
+  exit 1
+fi
+echo "Installing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"tilldesk/app"
+	"tilldesk/core/money"
+	"tilldesk/core/sale"
+)
+
+// CashDialog takes cash: the amount due, what the customer hands over (typed or by a
+// quick-cash button), and the change. Confirm commits the sale to the journal and only
+// then shows the receipt.
+type CashDialog struct {
+	Due      *widget.Label
+	Tendered *KeyEntry
+	Change   *widget.Label
+	Error    *widget.Label
+	Quick    []*widget.Button
+	Confirm  *widget.Button
+	Cancel   *widget.Button
+	due      money.Amount
+	popup    *widget.PopUp
+}
+
+// quickCash suggests the exact amount and the next banknote totals above the amount due.
+func quickCash(due money.Amount) []money.Amount {
+	out := []money.Amount{due}
+	for _, note := range []money.Amount{money.Yuan(10), money.Yuan(20), money.Yuan(50), money.Yuan(100)} {
+		up := (due + note - 1) / note * note
+		if up > due && (len(out) == 0 || up != out[len(out)-1]) {
+			out = append(out, up)
+		}
+		if len(out) == 4 {
+			break
+		}
+	}
+	return out
+}
+
+// openCash (F12) opens the cash dialog for the amount due.
+func (c *Cashier) openCash() {
+	t := c.till.Current().Totals()
+	if len(t.Lines) == 0 {
+		c.fail(sale.ErrEmpty)
+		return
+	}
+	d := &CashDialog{due: t.Due, Due: widget.NewLabelWithStyle(t.Due.Format(), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}),
+		Change: widget.NewLabelWithStyle("¥0.00", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}), Error: widget.NewLabel("")}
+	d.Error.Importance = widget.DangerImportance
+	d.Error.Wrapping = fyne.TextWrapWord
+	d.Tendered = NewKeyEntry()
+	d.Tendered.SetPlaceHolder(t.Due.Plain())
+	d.Tendered.OnChanged = func(string) { d.update() }
+	closeDialog := func() {
+		d.popup.Hide()
+		c.CashPad = nil
+		c.focusScan()
+	}
+	d.Confirm = widget.NewButton(tr("cash.confirm"), func() { c.confirmCash(d, closeDialog) })
+	d.Confirm.Importance = widget.HighImportance
+	d.Cancel = widget.NewButton(tr("btn.cancel"), closeDialog)
+	d.Tendered.OnSubmitted = func(string) { d.Confirm.OnTapped() }
+	d.Tendered.OnKey = func(k *fyne.KeyEvent) bool {
+		if k.Name == fyne.KeyEscape {
+			closeDialog()
+			return true
+		}
+		return false
+	}
+	quick := container.NewGridWithColumns(4)
+	for _, a := range quickCash(t.Due) {
+		b := widget.NewButton(a.Format(), func() { d.Tendered.SetText(a.Plain()) })
+		d.Quick = append(d.Quick, b)
+		quick.Add(b)
+	}
+	form := container.New(columns{0.5, 0.5},
+		container.NewVBox(widget.NewLabel(tr("cash.due")), widget.NewLabel(tr("cash.tendered")), widget.NewLabel(tr("cash.change"))),
+		container.NewVBox(d.Due, d.Tendered, d.Change))
+	box := container.NewVBox(widget.NewLabelWithStyle(tr("cash.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		form, quick, d.Error, container.NewGridWithColumns(2, d.Cancel, d.Confirm))
+	d.popup = widget.NewModalPopUp(container.NewPadded(box), c.win.Canvas())
+	d.popup.Resize(fyne.NewSize(520, d.popup.MinSize().Height))
+	c.CashPad = d
+	d.popup.Show()
+	c.win.Canvas().Focus(d.Tendered)
+}
+
+// tendered reads the amount handed over; an empty field means exact cash.
+func (d *CashDialog) tendered() (money.Amount, error) {
+	if d.Tendered.Text == "" {
+		return d.due, nil
+	}
+	return money.Parse(d.Tendered.Text)
+}
+
+func (d *CashDialog) update() {
+	a, err := d.tendered()
+	switch {
+	case err != nil:
+		d.Change.SetText("—")
+		d.Error.SetText(tr("err.amount"))
+	case a < d.due:
+		d.Change.SetText("—")
+		d.Error.SetText(trf("cash.short", map[string]any{"Amount": (d.due - a).Format()}))
+	default:
+		d.Change.SetText((a - d.due).Format())
+		d.Error.SetText("")
+	}
+}
+
+// confirmCash takes the payment. Until the journal has the sale the dialog stays open
+// and the sale stays unpaid.
+func (c *Cashier) confirmCash(d *CashDialog, closeDialog func()) {
+	a, err := d.tendered()
+	if err != nil {
+		d.Error.SetText(tr("err.amount"))
+		return
+	}
+	if a < d.due {
+		d.Error.SetText(trf("cash.short", map[string]any{"Amount": (d.due - a).Format()}))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := c.till.Pay(ctx, app.CashTender{Now: c.now}, app.PayRequest{Tendered: a})
+	if err != nil {
+		c.log.Error("cash payment failed", "err", err)
+		d.Error.SetText(errorText(err))
+		return
+	}
+	closeDialog()
+	if r == nil { // partly paid (split tender): the rest is still due
+		c.refresh()
+		return
+	}
+	c.selected = -1
+	c.refresh()
+	c.say(fmt.Sprintf("%s  %s", tr("msg.paid"), r.Number))
+	c.showReceipt(r)
+}

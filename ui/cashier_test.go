@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"tilldesk/app"
+	"tilldesk/core/journal"
+	"tilldesk/core/money"
+)
+
+// Demo catalog codes used below.
+const (
+	water   = "6936352322870" // 农夫山泉 550ml, ¥2.00
+	noodles = "6935212207081" // 康师傅 红烧牛肉面, ¥5.50
+	apples  = "P001"          // 富士苹果, ¥12.80/kg
+)
+
+type fixture struct {
+	c    *Cashier
+	w    fyne.Window
+	till *app.Till
+	j    *journal.Journal
+}
+
+func newFixture(t *testing.T, language string) *fixture {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(Theme{})
+	got, err := SetLanguage(language)
+	if err != nil || got != language {
+		t.Fatalf("SetLanguage(%s) = %s, %v", language, got, err)
+	}
+	clock := time.Date(2026, 11, 26, 6, 30, 0, 0, time.UTC)
+	now := func() time.Time { clock = clock.Add(time.Second); return clock }
+	cfg := app.DefaultConfig()
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"), journal.Options{Terminal: cfg.Terminal.ID, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	cat, err := app.LoadCatalog("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	till := app.NewTill(cfg, j, cat, now, nil)
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	c := NewCashier(till, w, language, nil)
+	c.now = now
+	w.SetContent(c.Content())
+	w.Resize(fyne.NewSize(1280, 800))
+	w.Canvas().Focus(c.Scan)
+	return &fixture{c: c, w: w, till: till, j: j}
+}
+
+// scan types a code into whatever has focus and presses Enter, as a wedge scanner does.
+func (f *fixture) scan(code string) {
+	focused := f.w.Canvas().Focused()
+	if focused == nil {
+		panic("nothing has focus: a scan would be lost")
+	}
+	test.Type(focused, code)
+	f.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+}
+
+func (f *fixture) key(name fyne.KeyName) {
+	f.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: name})
+}
+
+func TestMain(m *testing.M) {
+	os.Setenv("LANG", "en_US.UTF-8") // Fyne logs a locale error under LANG=C
+	os.Exit(m.Run())
+}
+
+func TestCashSaleEndToEnd(t *testing.T) {
+	f := newFixture(t, "en")
+	f.scan(water)
+	f.scan(water)
+	f.scan("3*" + noodles)
+	if got := f.c.Total.Text; got != "¥20.50" {
+		t.Fatalf("total after scans = %s, want ¥20.50", got)
+	}
+	if len(f.c.lines) != 2 || f.c.lines[0].QtyMilli != 2000 {
+		t.Fatalf("lines = %+v, want water x2 and noodles x3", f.c.lines)
+	}
+	f.key(fyne.KeyF12)
+	if f.c.CashPad == nil {
+		t.Fatal("F12 did not open the cash dialog")
+	}
+	test.Type(f.c.CashPad.Tendered, "10")
+	if f.c.CashPad.Error.Text == "" {
+		t.Error("tendering ¥10 against ¥20.50 shows no shortfall")
+	}
+	test.Tap(f.c.CashPad.Confirm)
+	if f.c.Receipt != nil {
+		t.Fatal("an underpaid sale produced a receipt")
+	}
+	f.c.CashPad.Tendered.SetText("")
+	test.Type(f.c.CashPad.Tendered, "50")
+	if got := f.c.CashPad.Change.Text; got != "¥29.50" {
+		t.Errorf("change = %s, want ¥29.50", got)
+	}
+	test.Tap(f.c.CashPad.Confirm)
+	if f.c.Receipt == nil {
+		t.Fatalf("no receipt after paying; dialog error: %v", f.c.CashPad)
+	}
+	text := receiptText(f.c.Receipt)
+	for _, want := range []string{"Tilldesk Demo Market", "Nongfu Spring Water 550ml", "¥20.50", "Change", "¥29.50", "¥50.00", f.c.Receipt.Number, "DEMO0001"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, text)
+		}
+	}
+
+	// The sale is in the journal, durably, with the chain intact.
+	var rec journal.Record
+	err := f.j.Each(journal.Filter{Kind: journal.KindSaleCompleted}, func(r journal.Record) error { rec = r; return nil })
+	if err != nil || rec.Seq == 0 {
+		t.Fatalf("no sale.completed record: %v", err)
+	}
+	var data struct {
+		Totals struct {
+			Total, Change money.Amount
+		}
+	}
+	if err := json.Unmarshal(rec.Data, &data); err != nil || data.Totals.Total != 2050 || data.Totals.Change != 2950 {
+		t.Fatalf("journal record totals = %+v (%v), want total 2050 change 2950", data.Totals, err)
+	}
+	if _, err := f.j.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	// Enter on the receipt starts the next sale with an empty cart and the scan field focused.
+	f.w.Canvas().(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if f.c.Receipt != nil || f.w.Canvas().Focused() != f.c.Scan || f.c.Total.Text != "¥0.00" {
+		t.Fatalf("after the receipt: receipt=%v focus=%v total=%s", f.c.Receipt, f.w.Canvas().Focused(), f.c.Total.Text)
+	}
+}
+
+func receiptText(v *ReceiptView) string {
+	var b strings.Builder
+	for _, r := range v.Rows {
+		b.WriteString(r.Left + " | " + r.Right + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,39 @@
+package ui
+
+import (
+	"errors"
+
+	"tilldesk/app"
+	"tilldesk/core/catalog"
+	"tilldesk/core/money"
+	"tilldesk/core/sale"
+)
+
+// errorText turns an error into a message for the person at the till: the translated
+// reason, followed by the technical detail, which is also in the log.
+func errorText(err error) string {
+	for _, m := range []struct {
+		target error
+		key    string
+	}{
+		{app.ErrNotRecorded, "err.journal"},
+		{catalog.ErrCheckDigit, "err.check_digit"},
+		{catalog.ErrNotFound, "err.unknown_code"},
+		{catalog.ErrBadCode, "err.bad_code"},
+		{sale.ErrQuantity, "err.quantity"},
+		{sale.ErrDiscount, "err.discount"},
+		{sale.ErrEmpty, "err.empty"},
+		{sale.ErrPaying, "err.paying"},
+		{sale.ErrUnderpaid, "err.underpaid"},
+		{sale.ErrBadPayment, "err.amount"},
+		{money.ErrSyntax, "err.amount"},
+		{money.ErrRange, "err.amount"},
+		{app.ErrSaleInProgress, "err.in_progress"},
+		{errNoLine, "err.no_line"},
+	} {
+		if errors.Is(err, m.target) {
+			return tr(m.key) + "\n" + err.Error()
+		}
+	}
+	return tr("err.other") + "\n" + err.Error()
+}
