@@ -136,6 +136,10 @@ func journalExport(paths Paths, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *format != "csv" && *format != "jsonl" {
+		fmt.Fprintf(stderr, "tilldesk journal export: --format %q: want csv or jsonl\n", *format)
+		return 2
+	}
 	var f journal.Filter
 	var err error
 	if f.From, err = parseWhen(*from); err != nil {

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"tilldesk/app"
@@ -34,7 +35,8 @@ func (c *Cashier) showReceipt(r *app.Receipt) {
 	}
 	v.Done = widget.NewButton(tr("receipt.next"), closeView)
 	v.Done.Importance = widget.HighImportance
-	content := container.NewBorder(nil, v.Done, nil, nil, container.NewVScroll(v.Body))
+	paper := container.NewThemeOverride(v.Body, compactTheme{})
+	content := container.NewBorder(nil, v.Done, nil, nil, container.NewVScroll(paper))
 	v.popup = widget.NewModalPopUp(content, c.win.Canvas())
 	v.popup.Resize(fyne.NewSize(400, min(c.win.Canvas().Size().Height-40, 720)))
 	c.Receipt = v
@@ -62,4 +64,20 @@ func receiptRow(r receipt.Row) fyne.CanvasObject {
 	left := widget.NewLabelWithStyle(r.Left, fyne.TextAlignLeading, style)
 	right := widget.NewLabelWithStyle(r.Right, fyne.TextAlignTrailing, style)
 	return container.NewBorder(nil, nil, left, right)
+}
+
+// compactTheme sets receipt rows close together, as on paper.
+type compactTheme struct{ Theme }
+
+// Size shrinks padding and text for the receipt preview.
+func (t compactTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameInnerPadding:
+		return 3
+	case theme.SizeNamePadding:
+		return 2
+	case theme.SizeNameText:
+		return 15
+	}
+	return t.Theme.Size(n)
 }
