@@ -59,6 +59,7 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 		return nil, err
 	}
 	s.Till = NewTill(cfg, s.Journal, s.Catalog, now, log)
+	_ = s.Till.CheckJournal() // logged and shown in the status bar
 	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
 	return s, nil
 }

@@ -30,7 +30,25 @@ type Till struct {
 	log     *slog.Logger
 	current *sale.Sale
 	counter int
+	problem error // set when the journal failed its start-up check
 }
+
+// CheckJournal verifies the journal's hash chain (at start-up) and remembers the result
+// for the status bar. A broken chain is reported loudly but does not stop trading: the
+// records before the break are intact, and a technician must look at the file.
+func (t *Till) CheckJournal() error {
+	res, err := t.journal.Verify()
+	t.problem = err
+	if err != nil {
+		t.log.Error("journal chain check failed", "err", err)
+		return err
+	}
+	t.log.Info("journal chain verified", "records", res.Records)
+	return nil
+}
+
+// JournalProblem is the last start-up check's failure, or nil.
+func (t *Till) JournalProblem() error { return t.problem }
 
 // NewTill builds a till over an open journal and a catalog.
 func NewTill(cfg Config, j *journal.Journal, cat *catalog.Catalog, now func() time.Time, log *slog.Logger) *Till {

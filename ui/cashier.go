@@ -81,7 +81,7 @@ func NewCashier(till *app.Till, win fyne.Window, language string, log *slog.Logg
 func (c *Cashier) Content() fyne.CanvasObject {
 	header := container.New(columns{0.08, 0.44, 0.14, 0.16, 0.18},
 		boldLabel("#"), boldLabel(tr("cart.item")), boldLabel(tr("cart.qty")),
-		boldLabel(tr("cart.price")), boldLabel(tr("cart.amount")))
+		boldLabel(tr("cart.price")), widget.NewLabelWithStyle(tr("cart.amount"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
 	cart := container.NewBorder(header, nil, nil, nil, c.Cart)
 
 	totals := container.New(columns{0.5, 0.5},
@@ -208,8 +208,11 @@ func (c *Cashier) refresh() {
 func (c *Cashier) refreshStatus() {
 	seq, err := c.till.Journal().LastSeq()
 	journal := trf("status.journal", map[string]any{"Count": seq})
+	if err == nil {
+		err = c.till.JournalProblem()
+	}
 	if err != nil {
-		journal = tr("status.journal_error")
+		journal = tr("status.journal_error") + ": " + err.Error()
 	}
 	held, _ := c.till.Held()
 	devices := tr("status.devices_none")
