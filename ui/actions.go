@@ -189,16 +189,16 @@ func (c *Cashier) askSearch() {
 		if len(hits) == 0 {
 			return fmt.Errorf("%q: %w", text, catalog.ErrNotFound)
 		}
-		c.pick(hits)
+		c.pick(hits, "1")
 		return nil
 	})
 }
 
-// pick lets the cashier choose one of several products.
-func (c *Cashier) pick(hits []catalog.Product) {
+// pick lets the cashier choose one of several products, to add qtyText of it.
+func (c *Cashier) pick(hits []catalog.Product, qtyText string) {
 	labels := make([]string, len(hits))
 	for i, p := range hits {
 		labels[i] = fmt.Sprintf("%s   %s   %s", p.Name(c.language), p.Price.Format(), p.Code)
 	}
-	c.pickFrom(tr("search.title"), labels, func(i int) { c.addProduct(hits[i], "1") })
+	c.pickFrom(tr("search.title"), labels, func(i int) { c.addProduct(hits[i], qtyText) })
 }

@@ -34,7 +34,8 @@ func quickCash(due money.Amount) []money.Amount {
 	out := []money.Amount{due}
 	for _, note := range []money.Amount{money.Yuan(10), money.Yuan(20), money.Yuan(50), money.Yuan(100)} {
 		up := (due + note - 1) / note * note
-		if up > due && (len(out) == 0 || up != out[len(out)-1]) {
+		// Keep the list rising: rounding up to ¥20 can pass rounding up to ¥50 (45 -> 60, 50).
+		if up > out[len(out)-1] {
 			out = append(out, up)
 		}
 		if len(out) == 4 {

@@ -275,7 +275,7 @@ func (c *Cashier) submit(text string) {
 	p, err := c.till.Catalog().Lookup(code)
 	if errors.Is(err, catalog.ErrNotFound) || errors.Is(err, catalog.ErrBadCode) {
 		if hits := c.till.Catalog().Search(code, 20); len(hits) > 0 && !isDigits(code) {
-			c.pick(hits)
+			c.pick(hits, qtyText)
 			return
 		}
 	}

@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"tilldesk/app"
 	"tilldesk/core/journal"
@@ -28,6 +30,9 @@ type fixture struct {
 	w    fyne.Window
 	till *app.Till
 	j    *journal.Journal
+	path string // the journal file, for reopening it
+	now  func() time.Time
+	shut func() // closes the window, once
 }
 
 func newFixture(t *testing.T, language string) *fixture {
@@ -40,8 +45,16 @@ func newFixture(t *testing.T, language string) *fixture {
 	}
 	clock := time.Date(2026, 11, 26, 6, 30, 0, 0, time.UTC)
 	now := func() time.Time { clock = clock.Add(time.Second); return clock }
+	f := &fixture{path: filepath.Join(t.TempDir(), "journal.db"), now: now}
+	f.open(t, language)
+	return f
+}
+
+// open opens the fixture's journal and builds a till and a cashier screen over it.
+func (f *fixture) open(t *testing.T, language string) {
+	t.Helper()
 	cfg := app.DefaultConfig()
-	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"), journal.Options{Terminal: cfg.Terminal.ID, Now: now})
+	j, err := journal.Open(f.path, journal.Options{Terminal: cfg.Terminal.ID, Now: f.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,15 +63,27 @@ func newFixture(t *testing.T, language string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	till := app.NewTill(cfg, j, cat, now, nil)
+	till := app.NewTill(cfg, j, cat, f.now, nil)
 	w := test.NewWindow(nil)
-	t.Cleanup(w.Close)
+	f.shut = sync.OnceFunc(w.Close) // the test driver panics on a second Close
+	t.Cleanup(f.shut)
 	c := NewCashier(till, w, language, nil)
-	c.now = now
+	c.now = f.now
 	w.SetContent(c.Content())
 	w.Resize(fyne.NewSize(1280, 800))
 	w.Canvas().Focus(c.Scan)
-	return &fixture{c: c, w: w, till: till, j: j}
+	f.c, f.w, f.till, f.j = c, w, till, j
+}
+
+// restart closes the window and the journal and starts the till again on the same
+// journal file, as after a power cut or a restart of the program.
+func (f *fixture) restart(t *testing.T, language string) {
+	t.Helper()
+	f.shut()
+	if err := f.j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.open(t, language)
 }
 
 // scan types a code into whatever has focus and presses Enter, as a wedge scanner does.
@@ -73,6 +98,56 @@ func (f *fixture) scan(code string) {
 
 func (f *fixture) key(name fyne.KeyName) {
 	f.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: name})
+}
+
+// press delivers a key the way the GLFW driver does: to the focused widget of the top
+// layer, or, when nothing there has focus, to the canvas's key handler (if any).
+func (f *fixture) press(name fyne.KeyName) {
+	ev := &fyne.KeyEvent{Name: name}
+	if focused := f.w.Canvas().Focused(); focused != nil {
+		focused.TypedKey(ev)
+		return
+	}
+	if h := f.w.Canvas().OnTypedKey(); h != nil {
+		h(ev)
+	}
+}
+
+// answer replaces the text of the open prompt's entry with text and presses Enter. It
+// returns the prompt it answered.
+func (f *fixture) answer(t *testing.T, text string) *Prompt {
+	t.Helper()
+	p := f.c.Popup
+	if p == nil || p.Entry == nil {
+		t.Fatalf("no prompt with an entry is open to answer %q", text)
+	}
+	if f.w.Canvas().Focused() != p.Entry {
+		t.Fatalf("the prompt %q is open but its entry has no focus", p.Title.Text)
+	}
+	p.Entry.SetText("")
+	f.scan(text)
+	return p
+}
+
+// cells returns the texts of cart row i as the list draws them.
+func (f *fixture) cells(i int) []string {
+	row := f.c.newRow()
+	f.c.updateRow(i, row)
+	var out []string
+	for _, o := range row.(*fyne.Container).Objects {
+		out = append(out, o.(*widget.Label).Text)
+	}
+	return out
+}
+
+// records counts the journal's records of kind.
+func (f *fixture) records(t *testing.T, kind string) int {
+	t.Helper()
+	n := 0
+	if err := f.j.Each(journal.Filter{Kind: kind}, func(journal.Record) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestMain(m *testing.M) {

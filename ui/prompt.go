@@ -27,6 +27,9 @@ func (c *Cashier) prompt(title, placeholder string, withEntry bool, submit func(
 	closePrompt := func() {
 		p.popup.Hide()
 		c.Popup = nil
+		if p.Entry == nil {
+			c.win.Canvas().SetOnTypedKey(nil)
+		}
 		c.focusScan()
 	}
 	confirm := func() {
@@ -59,6 +62,16 @@ func (c *Cashier) prompt(title, placeholder string, withEntry bool, submit func(
 		p.Entry.OnSubmitted = func(string) { confirm() }
 		p.Entry.OnKey = escape
 		box.Add(p.Entry)
+	} else {
+		// A confirmation has nothing to focus, so its keys go to the canvas.
+		c.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+			switch k.Name {
+			case fyne.KeyReturn, fyne.KeyEnter:
+				confirm()
+			case fyne.KeyEscape:
+				closePrompt()
+			}
+		})
 	}
 	box.Add(p.Error)
 	box.Add(container.NewGridWithColumns(2, p.Cancel, p.OK))
