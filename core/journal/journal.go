@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +43,7 @@ type Journal struct {
 	path     string
 	terminal string
 	now      func() time.Time
+	filledTo atomic.Int64 // file offset up to which zeros are written ahead (prealloc.go)
 }
 
 // Open opens or creates the journal at path. A file that is locked, corrupt, foreign or
@@ -218,31 +221,45 @@ func (j *Journal) Append(kind string, data any) (Record, error) {
 		return Record{}, fmt.Errorf("journal: append %s: %w", kind, err)
 	}
 	var rec Record
+	var size int64
 	err = j.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		last, _ := strconv.ParseUint(string(meta.Get(keyLastSeq)), 10, 64)
+		records := tx.Bucket(bucketRecords)
+		head, err := readHead(records)
+		if err != nil {
+			return err
+		}
 		rec = Record{
-			Seq: last + 1, Terminal: j.terminal, Time: j.now().UTC(), Kind: kind,
-			Data: raw, Prev: string(meta.Get(keyLastHash)),
+			Seq: head.Seq + 1, Terminal: j.terminal, Time: j.now().UTC(), Kind: kind,
+			Data: raw, Prev: head.Hash,
 		}
 		rec.Hash = rec.computeHash()
 		enc, err := json.Marshal(rec)
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketRecords).Put(seqKey(rec.Seq), enc); err != nil {
+		records.FillPercent = 1 // keys only ever grow: fill pages instead of splitting them in half
+		if err := records.Put(seqKey(rec.Seq), enc); err != nil {
 			return err
 		}
-		if err := meta.Put(keyLastSeq, []byte(strconv.FormatUint(rec.Seq, 10))); err != nil {
+		newHead, err := json.Marshal(chainHead{Seq: rec.Seq, Hash: rec.Hash})
+		if err != nil {
 			return err
 		}
-		return meta.Put(keyLastHash, []byte(rec.Hash))
+		if err := records.Put(headKey, newHead); err != nil {
+			return err
+		}
+		size = tx.Size()
+		return nil
 	})
 	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		err = ErrClosed
 	}
 	if err != nil {
 		return Record{}, fmt.Errorf("journal: append %s: %w", kind, err)
+	}
+	if err := j.keepAhead(size); err != nil {
+		// The record is committed; only the next appends may be slower.
+		slog.Warn("journal: pre-allocation failed", "path", j.path, "err", err)
 	}
 	return rec, nil
 }
@@ -269,8 +286,22 @@ func canonicalJSON(data any) (json.RawMessage, error) {
 func (j *Journal) LastSeq() (uint64, error) {
 	var last uint64
 	err := j.db.View(func(tx *bolt.Tx) error {
-		last, _ = strconv.ParseUint(string(tx.Bucket(bucketMeta).Get(keyLastSeq)), 10, 64)
-		return nil
+		head, err := readHead(tx.Bucket(bucketRecords))
+		last = head.Seq
+		return err
 	})
 	return last, err
+}
+
+// readHead returns the chain head; a journal with no record yet has the zero head.
+func readHead(records *bolt.Bucket) (chainHead, error) {
+	var h chainHead
+	v := records.Get(headKey)
+	if v == nil {
+		return h, nil
+	}
+	if err := json.Unmarshal(v, &h); err != nil {
+		return h, fmt.Errorf("journal: chain head unreadable: %w (%v)", ErrCorrupt, err)
+	}
+	return h, nil
 }

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ func (f Filter) match(r Record) bool {
 func (j *Journal) Each(f Filter, fn func(Record) error) error {
 	err := j.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+			if bytes.Equal(k, headKey) {
+				return nil
+			}
 			var r Record
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("journal: record %x: %w (%v)", k, ErrCorrupt, err)
@@ -76,8 +80,8 @@ type VerifyResult struct {
 }
 
 // Verify walks the whole chain: sequence numbers contiguous from 1, each record's hash
-// correct and committing to its predecessor, the terminal ID unchanged, and the meta
-// data's last sequence and hash matching the last record. It returns a *ChainError for
+// correct and committing to its predecessor, the terminal ID unchanged, and the chain
+// head's sequence and hash matching the last record. It returns a *ChainError for
 // the first bad record.
 func (j *Journal) Verify() (VerifyResult, error) {
 	var res VerifyResult
@@ -85,7 +89,7 @@ func (j *Journal) Verify() (VerifyResult, error) {
 		prev := ""
 		var want uint64 = 1
 		c := tx.Bucket(bucketRecords).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		for k, v := c.First(); k != nil && !bytes.Equal(k, headKey); k, v = c.Next() {
 			var r Record
 			if err := json.Unmarshal(v, &r); err != nil {
 				return &ChainError{Seq: want, Reason: "undecodable record: " + err.Error()}
@@ -104,9 +108,12 @@ func (j *Journal) Verify() (VerifyResult, error) {
 			res.Records = r.Seq
 			want++
 		}
-		meta := tx.Bucket(bucketMeta)
-		if string(meta.Get(keyLastHash)) != prev {
-			return &ChainError{Seq: want, Reason: "records missing after the last one (meta data names a later record)"}
+		head, err := readHead(tx.Bucket(bucketRecords))
+		if err != nil {
+			return &ChainError{Seq: want, Reason: err.Error()}
+		}
+		if head.Hash != prev || head.Seq != res.Records {
+			return &ChainError{Seq: want, Reason: fmt.Sprintf("records missing after the last one (the chain head names record %d)", head.Seq)}
 		}
 		res.LastHash = prev
 		return nil

@@ -12,7 +12,7 @@ const (
 // Buckets.
 var (
 	bucketMeta    = []byte("meta")    // keys below
-	bucketRecords = []byte("records") // 8-byte big-endian sequence -> JSON Record
+	bucketRecords = []byte("records") // 8-byte big-endian sequence -> JSON Record, and headKey
 	bucketHeld    = []byte("held")    // sale ID -> JSON of a held (parked) sale
 )
 
@@ -21,9 +21,20 @@ var (
 	keyMagic    = []byte("magic")
 	keySchema   = []byte("schema_version")
 	keyTerminal = []byte("terminal_id")
-	keyLastSeq  = []byte("last_seq")
-	keyLastHash = []byte("last_hash")
 	keyCreated  = []byte("created")
 )
 
 var allBuckets = [][]byte{bucketMeta, bucketRecords, bucketHeld}
+
+// headKey, in bucketRecords, holds the chain head: the newest record's sequence number
+// and hash. It sorts after every sequence number, so it lives on the same page as the
+// newest record and an append rewrites no extra page for it (the meta bucket is written
+// only when a journal is created). Verify checks the last record against it, so
+// records cut off the end are detected.
+var headKey = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
+// chainHead is the value stored under headKey.
+type chainHead struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
