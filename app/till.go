@@ -223,7 +223,7 @@ func (t *Till) Held() ([]HeldSale, error) {
 
 // Recall brings a parked sale back. The current sale must be empty (hold it first).
 func (t *Till) Recall(id string) error {
-	if len(t.Current().ActiveLines()) > 0 {
+	if len(t.Current().Lines) > 0 { // voided lines too: cancel journals them first
 		return ErrSaleInProgress
 	}
 	all, err := t.journal.Held()

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"tilldesk/app"
 	"tilldesk/core/catalog"
 	"tilldesk/core/money"
 	"tilldesk/core/sale"
@@ -142,6 +143,10 @@ func (c *Cashier) hold() {
 
 // recall (F7) lists parked sales and brings one back.
 func (c *Cashier) recall() {
+	if len(c.till.Current().Lines) > 0 {
+		c.fail(app.ErrSaleInProgress)
+		return
+	}
 	held, err := c.till.Held()
 	if err != nil {
 		c.fail(err)

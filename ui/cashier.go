@@ -274,7 +274,12 @@ func (c *Cashier) submit(text string) {
 	code = strings.TrimSpace(code)
 	p, err := c.till.Catalog().Lookup(code)
 	if errors.Is(err, catalog.ErrNotFound) || errors.Is(err, catalog.ErrBadCode) {
-		if hits := c.till.Catalog().Search(code, 20); len(hits) > 0 && !isDigits(code) {
+		if !isDigits(code) {
+			hits := c.till.Catalog().Search(code, 20)
+			if len(hits) == 0 { // a name that matches nothing is "not found", not "bad code"
+				c.fail(fmt.Errorf("%q: %w", code, catalog.ErrNotFound))
+				return
+			}
 			c.pick(hits, qtyText)
 			return
 		}

@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -85,10 +89,12 @@ func (c *Cashier) prompt(title, placeholder string, withEntry bool, submit func(
 	return p
 }
 
-// Picker is a modal list to choose from: search results or held sales.
+// Picker is a modal list to choose from: search results or held sales. Touch a row,
+// or type its number and Enter; Escape cancels.
 type Picker struct {
 	Title  *widget.Label
 	List   *widget.List
+	Number *KeyEntry
 	Cancel *widget.Button
 	Labels []string
 	popup  *widget.PopUp
@@ -104,16 +110,36 @@ func (c *Cashier) pickFrom(title string, labels []string, choose func(int)) *Pic
 	}
 	p.List = widget.NewList(func() int { return len(labels) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(labels[i]) })
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(fmt.Sprintf("%d.  %s", i+1, labels[i]))
+		})
 	p.List.OnSelected = func(i widget.ListItemID) {
 		closePicker()
 		choose(i)
 	}
+	p.Number = NewKeyEntry()
+	p.Number.SetPlaceHolder(tr("picker.number"))
+	p.Number.OnSubmitted = func(text string) {
+		n, err := strconv.Atoi(strings.TrimSpace(text))
+		if err != nil || n < 1 || n > len(labels) {
+			p.Number.SetText("")
+			return
+		}
+		p.List.Select(n - 1)
+	}
+	p.Number.OnKey = func(k *fyne.KeyEvent) bool {
+		if k.Name == fyne.KeyEscape {
+			closePicker()
+			return true
+		}
+		return false
+	}
 	p.Cancel = widget.NewButton(tr("btn.cancel"), closePicker)
-	content := container.NewBorder(p.Title, p.Cancel, nil, nil, p.List)
+	content := container.NewBorder(p.Title, container.NewBorder(nil, nil, nil, p.Cancel, p.Number), nil, nil, p.List)
 	p.popup = widget.NewModalPopUp(container.NewPadded(content), c.win.Canvas())
-	p.popup.Resize(fyne.NewSize(560, 420))
+	p.popup.Resize(fyne.NewSize(600, 440))
 	c.Picker = p
 	p.popup.Show()
+	c.win.Canvas().Focus(p.Number)
 	return p
 }

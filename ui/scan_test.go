@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"tilldesk/core/catalog"
@@ -66,8 +67,35 @@ func TestScanFieldRefusesBadInput(t *testing.T) {
 func TestScanFieldChineseTextWithNoHit(t *testing.T) {
 	f := newFixture(t, "zh")
 	f.scan("榴莲")
-	if len(f.till.Current().Lines) != 0 || f.c.Picker != nil || f.c.Message.Importance != widget.DangerImportance || f.c.Message.Text == "" {
-		t.Errorf("榴莲: lines %d picker %v message %q", len(f.till.Current().Lines), f.c.Picker, f.c.Message.Text)
+	if len(f.till.Current().Lines) != 0 || f.c.Picker != nil || f.c.Message.Importance != widget.DangerImportance {
+		t.Errorf("榴莲: lines %d picker %v", len(f.till.Current().Lines), f.c.Picker)
+	}
+	wantMessage(t, f, "err.unknown_code")
+}
+
+func TestPickerByKeyboard(t *testing.T) {
+	f := newFixture(t, "zh")
+	f.scan("可乐")
+	p := f.c.Picker
+	if p == nil || f.w.Canvas().Focused() != p.Number {
+		t.Fatalf("picker %v, focus %v: want the picker's number field focused", p, f.w.Canvas().Focused())
+	}
+	for _, bad := range []string{"0", "99", "x"} {
+		test.Type(p.Number, bad)
+		f.press(fyne.KeyReturn)
+		if f.c.Picker == nil || len(f.c.lines) != 0 {
+			t.Fatalf("number %q chose something", bad)
+		}
+	}
+	test.Type(p.Number, "2")
+	f.press(fyne.KeyReturn)
+	if f.c.Picker != nil || len(f.c.lines) != 1 || !strings.Contains(p.Labels[1], f.c.lines[0].NameZH) {
+		t.Fatalf("number 2 of %q gave lines %+v", p.Labels, f.c.lines)
+	}
+	f.scan("可乐")
+	f.press(fyne.KeyEscape)
+	if f.c.Picker != nil || f.w.Canvas().Focused() != f.c.Scan || len(f.c.lines) != 1 {
+		t.Fatalf("Escape: picker %v focus %v lines %d", f.c.Picker, f.w.Canvas().Focused(), len(f.c.lines))
 	}
 }
 
