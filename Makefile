@@ -2,8 +2,11 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
-# Fyne logs a locale parse error under LANG=C.
+# Fyne logs a locale parse error under LANG=C; a real locale (zh_CN.UTF-8 picks Chinese
+# when ui.language is "auto") is passed through untouched.
+ifeq ($(filter-out C C.UTF-8 POSIX,$(LANG)),)
 export LANG := en_US.UTF-8
+endif
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X tilldesk/app.Version=$(VERSION)
 BIN := bin/tilldesk

@@ -22,6 +22,9 @@ type Frontend interface {
 	Run(*Session) error
 	// Screenshots rings up a demo sale and saves PNGs of the screens into a folder.
 	Screenshots(s *Session, dir string) error
+	// StartupFailed shows why the till could not start (locked, corrupt or newer
+	// journal, bad config) to the person at the till, who may not see a terminal.
+	StartupFailed(err error)
 }
 
 // Main runs the tilldesk command line and returns the process exit code:
@@ -58,7 +61,7 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return runGUI(paths, stderr, gui.Run)
+		return runGUI(paths, stderr, gui.Run, gui.StartupFailed)
 	}
 	switch rest[0] {
 	case "version":
@@ -73,16 +76,17 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 			fmt.Fprintln(stderr, "usage: tilldesk --data-dir TMP screenshots OUTDIR")
 			return 2
 		}
-		return runGUI(paths, stderr, func(s *Session) error { return gui.Screenshots(s, rest[1]) })
+		return runGUI(paths, stderr, func(s *Session) error { return gui.Screenshots(s, rest[1]) }, func(error) {})
 	}
 	fmt.Fprintf(stderr, "tilldesk: unknown command %q (try: journal verify, journal export, catalog check, version)\n", rest[0])
 	return 2
 }
 
-func runGUI(paths Paths, stderr io.Writer, gui func(*Session) error) int {
+func runGUI(paths Paths, stderr io.Writer, gui func(*Session) error, failed func(error)) int {
 	s, err := Start(paths, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "tilldesk: cannot start:", err)
+		failed(err)
 		return 1
 	}
 	defer s.Close()

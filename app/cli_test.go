@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"os"
 	"path/filepath"
@@ -12,7 +13,10 @@ import (
 )
 
 // fakeFrontend rings up one cash sale instead of opening a window.
-type fakeFrontend struct{ ran bool }
+type fakeFrontend struct {
+	ran     bool
+	failure error
+}
 
 func (f *fakeFrontend) Run(s *Session) error {
 	f.ran = true
@@ -24,6 +28,8 @@ func (f *fakeFrontend) Run(s *Session) error {
 }
 
 func (f *fakeFrontend) Screenshots(*Session, string) error { return nil }
+
+func (f *fakeFrontend) StartupFailed(err error) { f.failure = err }
 
 func runMain(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -117,5 +123,35 @@ func TestMainRefusesBadInput(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("catalog check output lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+func TestStartupFailureIsShownToTheCashier(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "journal.db"), bytes.Repeat([]byte("x"), 9000), 0o600)
+	fe := &fakeFrontend{}
+	var out, errOut bytes.Buffer
+	code := Main([]string{"--config", filepath.Join(dir, "c.toml"), "--data-dir", dir}, &out, &errOut, fe)
+	if code != 1 || fe.ran || !errors.Is(fe.failure, journal.ErrCorrupt) {
+		t.Fatalf("code %d ran %v failure %v", code, fe.ran, fe.failure)
+	}
+}
+
+func TestStartWithOwnCatalogCountsSkippedRows(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "shop.csv")
+	os.WriteFile(csvPath, []byte("code,name_zh,name_en,price,tax_rate,unit,weighed\n4006381333931,咖啡,Coffee,25.00,13,袋,no\n4006381333932,茶,Tea,9.00,13,盒,no\n"), 0o600)
+	cfgPath := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfgPath, []byte("[catalog]\nfile = \""+filepath.ToSlash(csvPath)+"\"\n"), 0o600)
+	s, err := Start(Paths{Config: cfgPath, DataDir: filepath.Join(dir, "data")}, fixedClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Catalog.Len() != 1 || s.Till.CatalogSkipped() != 1 {
+		t.Fatalf("catalog has %d products, %d skipped; want 1 and 1", s.Catalog.Len(), s.Till.CatalogSkipped())
+	}
+	if err := s.Till.JournalProblem(); err != nil {
+		t.Fatalf("fresh journal failed its check: %v", err)
 	}
 }

@@ -47,7 +47,8 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logFile, os.Stderr), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
 	s := &Session{Paths: paths, Config: cfg, Log: log, logFile: logFile}
-	s.Catalog, err = LoadCatalog(cfg.Catalog.File, log)
+	var skipped []catalog.RowError
+	s.Catalog, skipped, err = loadCatalog(cfg.Catalog.File, log)
 	if err != nil {
 		logFile.Close()
 		return nil, err
@@ -59,6 +60,7 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 		return nil, err
 	}
 	s.Till = NewTill(cfg, s.Journal, s.Catalog, now, log)
+	s.Till.catalogSkipped = len(skipped)
 	_ = s.Till.CheckJournal() // logged and shown in the status bar
 	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
 	return s, nil
@@ -73,12 +75,20 @@ func (s *Session) Close() error {
 // LoadCatalog reads the catalog CSV at path, or the built-in demo catalog when path is
 // empty. Bad rows are logged with their line numbers and skipped.
 func LoadCatalog(path string, log *slog.Logger) (*catalog.Catalog, error) {
+	c, _, err := loadCatalog(path, log)
+	return c, err
+}
+
+func loadCatalog(path string, log *slog.Logger) (*catalog.Catalog, []catalog.RowError, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	data := assets.DemoCatalog
 	name := "built-in demo catalog"
 	if path != "" {
 		var err error
 		if data, err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("catalog: %w", err)
+			return nil, nil, fmt.Errorf("catalog: %w", err)
 		}
 		name = path
 	}
@@ -87,7 +97,7 @@ func LoadCatalog(path string, log *slog.Logger) (*catalog.Catalog, error) {
 		log.Warn("catalog row skipped", "file", name, "line", re.Line, "reason", re.Reason)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("catalog %s: %w", name, err)
+		return nil, rowErrs, fmt.Errorf("catalog %s: %w", name, err)
 	}
-	return catalog.New(products), nil
+	return catalog.New(products), rowErrs, nil
 }

@@ -31,7 +31,12 @@ type Till struct {
 	current *sale.Sale
 	counter int
 	problem error // set when the journal failed its start-up check
+	// catalogSkipped counts catalog rows refused at start-up (each one is logged).
+	catalogSkipped int
 }
+
+// CatalogSkipped is the number of catalog file rows refused at start-up.
+func (t *Till) CatalogSkipped() int { return t.catalogSkipped }
 
 // CheckJournal verifies the journal's hash chain (at start-up) and remembers the result
 // for the status bar. A broken chain is reported loudly but does not stop trading: the

@@ -219,7 +219,11 @@ func (c *Cashier) refreshStatus() {
 	if c.till.Config().Terminal.Demo {
 		devices = tr("status.demo")
 	}
-	c.Status.SetText(fmt.Sprintf("%s  |  %s  |  %s", journal, trf("status.held", map[string]any{"Count": len(held)}), devices))
+	status := fmt.Sprintf("%s  |  %s  |  %s", journal, trf("status.held", map[string]any{"Count": len(held)}), devices)
+	if n := c.till.CatalogSkipped(); n > 0 {
+		status += "  |  " + trf("status.catalog_skipped", map[string]any{"Count": n})
+	}
+	c.Status.SetText(status)
 }
 
 // StartClock updates the clock in the status bar every second until stop is closed.

@@ -56,11 +56,31 @@ func checkDisplay() error {
 	return nil
 }
 
+// StartupFailed shows a window explaining why the till could not start, so the person
+// at the till (who started it from a menu, with no terminal) sees the reason.
+func StartupFailed(cause error) {
+	if checkDisplay() != nil {
+		return
+	}
+	a := fyneapp.NewWithID("com.tilldesk.pos")
+	a.Settings().SetTheme(ui.Theme{})
+	if _, err := ui.SetLanguage("auto"); err != nil {
+		slog.Error("translations", "err", err)
+	}
+	w := a.NewWindow("Tilldesk 收银台")
+	w.SetContent(ui.StartupError(cause, a.Quit))
+	w.Resize(fyne.NewSize(640, 280))
+	w.ShowAndRun()
+}
+
 // Frontend is the desktop implementation of app.Frontend.
 type Frontend struct{}
 
 // Run opens the cashier window.
 func (Frontend) Run(s *app.Session) error { return Run(s) }
+
+// StartupFailed shows the start-up error in a window.
+func (Frontend) StartupFailed(err error) { StartupFailed(err) }
 
 // Screenshots saves the README screenshots.
 func (Frontend) Screenshots(s *app.Session, dir string) error { return Screenshots(s, dir) }
