@@ -3,12 +3,9 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"tilldesk/app"
 	"tilldesk/core/catalog"
-	"tilldesk/core/money"
 	"tilldesk/core/sale"
 )
 
@@ -67,30 +64,6 @@ func (c *Cashier) voidLine() {
 	c.say(trf("msg.voided", map[string]any{"Name": l.Name(c.language)}))
 }
 
-// parseDiscount reads "10%" as a percentage and "5" or "5.50" as yuan off.
-func parseDiscount(text string) (sale.Discount, error) {
-	text = strings.TrimSpace(text)
-	if pct, ok := strings.CutSuffix(text, "%"); ok {
-		whole, frac, _ := strings.Cut(strings.TrimSpace(pct), ".")
-		if len(frac) > 2 || whole == "" {
-			return sale.Discount{}, fmt.Errorf("discount %q: %w", text, sale.ErrDiscount)
-		}
-		for len(frac) < 2 {
-			frac += "0"
-		}
-		bp, err := strconv.ParseInt(whole+frac, 10, 64)
-		if err != nil {
-			return sale.Discount{}, fmt.Errorf("discount %q: %w", text, sale.ErrDiscount)
-		}
-		return sale.Discount{PercentBP: bp}, nil
-	}
-	a, err := money.Parse(text)
-	if err != nil {
-		return sale.Discount{}, fmt.Errorf("discount %q: %w", text, sale.ErrDiscount)
-	}
-	return sale.Discount{Amount: a}, nil
-}
-
 // askLineDiscount (F4) discounts the selected line.
 func (c *Cashier) askLineDiscount() {
 	l, ok := c.selectedLine()
@@ -99,7 +72,7 @@ func (c *Cashier) askLineDiscount() {
 		return
 	}
 	c.prompt(trf("prompt.line_discount", map[string]any{"Name": l.Name(c.language)}), "10% / 5.00", true, func(text string) error {
-		d, err := parseDiscount(text)
+		d, err := sale.ParseDiscount(text)
 		if err != nil {
 			return err
 		}
@@ -118,7 +91,7 @@ func (c *Cashier) askOrderDiscount() {
 		return
 	}
 	c.prompt(tr("prompt.order_discount"), "10% / 5.00", true, func(text string) error {
-		d, err := parseDiscount(text)
+		d, err := sale.ParseDiscount(text)
 		if err != nil {
 			return err
 		}
