@@ -107,19 +107,10 @@ func TestOpenForeignFile(t *testing.T) {
 	}
 }
 
-// makeBolt creates a bolt file at path and lets fn lay it out.
+// makeBolt creates a bolt file at path, lets fn lay it out, and returns its bytes.
 func makeBolt(t *testing.T, path string, fn func(tx *bolt.Tx) error) []byte {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(fn); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	editBolt(t, path, fn)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -237,14 +237,7 @@ func TestJSONRoundTripKeepsLineIDsUnique(t *testing.T) {
 	_ = s.SetOrderDiscount(Discount{PercentBP: 500})
 	_ = s.VoidLine(c) // the highest ID is on a voided line
 
-	data, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Sale
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
+	data, back := jsonRoundTrip(t, s)
 	again, _ := json.Marshal(&back)
 	if !bytes.Equal(data, again) {
 		t.Errorf("JSON round trip changed the sale:\n%s\n%s", data, again)
@@ -280,6 +273,18 @@ func TestJSONRoundTripCompletedSale(t *testing.T) {
 	if err := s.Complete(); err != nil {
 		t.Fatal(err)
 	}
+	_, back := jsonRoundTrip(t, s)
+	if back.State != Completed || len(back.Payments) != 1 || back.Payments[0] != s.Payments[0] {
+		t.Errorf("decoded sale = %+v", back)
+	}
+	if _, err := back.Add(water, 1000); !errors.Is(err, ErrClosed) {
+		t.Errorf("Add to a decoded completed sale = %v, want ErrClosed", err)
+	}
+}
+
+// jsonRoundTrip encodes s and decodes it into a new Sale.
+func jsonRoundTrip(t *testing.T, s *Sale) ([]byte, Sale) {
+	t.Helper()
 	data, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
@@ -288,10 +293,5 @@ func TestJSONRoundTripCompletedSale(t *testing.T) {
 	if err := json.Unmarshal(data, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.State != Completed || len(back.Payments) != 1 || back.Payments[0] != s.Payments[0] {
-		t.Errorf("decoded sale = %+v", back)
-	}
-	if _, err := back.Add(water, 1000); !errors.Is(err, ErrClosed) {
-		t.Errorf("Add to a decoded completed sale = %v, want ErrClosed", err)
-	}
+	return data, back
 }
