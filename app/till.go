@@ -33,6 +33,7 @@ type Till struct {
 	problem error // set when the journal failed its start-up check
 	// catalogSkipped counts catalog rows refused at start-up (each one is logged).
 	catalogSkipped int
+	printer        printerSlot
 }
 
 // CatalogSkipped is the number of catalog file rows refused at start-up.
@@ -145,7 +146,9 @@ func (t *Till) Pay(ctx context.Context, tender Tender, req PayRequest) (*Receipt
 		return nil, t.notRecorded("sale", err)
 	}
 	t.log.Info("sale completed", "sale", s.ID, "seq", rec.Seq, "total", tot.Total.Plain(), "tenders", len(s.Payments))
-	return &Receipt{Sale: s, Number: t.receiptNumber(rec.Seq), Time: rec.Time}, nil
+	r := &Receipt{Sale: s, Number: t.receiptNumber(rec.Seq), Time: rec.Time}
+	t.rememberReceipt(r)
+	return r, nil
 }
 
 func (t *Till) notRecorded(what string, err error) error {

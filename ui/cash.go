@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -145,4 +146,51 @@ func (c *Cashier) confirmCash(d *CashDialog, closeDialog func()) {
 	c.refresh()
 	c.say(fmt.Sprintf("%s  %s", tr("msg.paid"), r.Number))
 	c.showReceipt(r)
+	c.printInBackground(func(ctx context.Context) error {
+		return c.till.AfterSale(ctx, r, c.language, receiptLabel)
+	})
 }
+
+// printTimeout bounds a whole print job (drawer kick, status check, receipt).
+const printTimeout = 30 * time.Second
+
+// printInBackground runs a print job off the UI goroutine, so a slow, jammed or
+// unplugged printer never blocks the till; the outcome reaches the screen through
+// fyne.Do. The sale is already committed, whatever happens here.
+func (c *Cashier) printInBackground(job func(context.Context) error) {
+	c.printing.Add(1)
+	go func() {
+		defer c.printing.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), printTimeout)
+		defer cancel()
+		err := job(ctx)
+		fyne.Do(func() {
+			switch {
+			case err == nil:
+				c.PrintStatus.SetText(tr("msg.printed"))
+			case errors.Is(err, app.ErrNoPrinter):
+				c.PrintStatus.SetText(tr("msg.no_printer"))
+			default:
+				c.PrintStatus.SetText(tr("msg.print_failed"))
+				c.fail(err)
+			}
+			c.refreshStatus()
+		})
+	}()
+}
+
+// reprint (F10) prints the last receipt again.
+func (c *Cashier) reprint() {
+	r := c.till.LastReceipt()
+	if r == nil {
+		c.fail(errNoReceipt)
+		return
+	}
+	c.PrintStatus.SetText(tr("msg.printing"))
+	c.printInBackground(func(ctx context.Context) error {
+		return c.till.PrintReceipt(ctx, r, c.language, receiptLabel)
+	})
+}
+
+// errNoReceipt is shown when there is nothing to reprint.
+var errNoReceipt = errors.New("no receipt to reprint yet")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -40,7 +41,9 @@ type Cashier struct {
 	Discount *widget.Label
 	Status   *widget.Label
 	Clock    *widget.Label
-	Keys     map[fyne.KeyName]*widget.Button
+	// PrintStatus says what happened to the last print job.
+	PrintStatus *widget.Label
+	Keys        map[fyne.KeyName]*widget.Button
 
 	selected int          // index into the active lines; -1 for none
 	lines    []sale.Line  // active lines as shown
@@ -48,6 +51,8 @@ type Cashier struct {
 	CashPad  *CashDialog  // the open cash dialog, if any
 	Receipt  *ReceiptView // the receipt shown after the last sale, if any
 	Picker   *Picker      // the open search or recall list, if any
+
+	printing sync.WaitGroup // print jobs in flight (tests wait on it)
 }
 
 // NewCashier builds the cashier screen for till in window win, in language "zh" or "en".
@@ -71,6 +76,7 @@ func NewCashier(till *app.Till, win fyne.Window, language string, log *slog.Logg
 	c.Discount = widget.NewLabel("¥0.00")
 	c.Status = widget.NewLabel("")
 	c.Clock = widget.NewLabel("")
+	c.PrintStatus = widget.NewLabel("")
 	c.Cart = widget.NewList(func() int { return len(c.lines) }, c.newRow, c.updateRow)
 	c.Cart.OnSelected = func(id widget.ListItemID) { c.selected = id; c.focusScan() }
 	c.Keys = map[fyne.KeyName]*widget.Button{}
@@ -98,13 +104,14 @@ func (c *Cashier) Content() fyne.CanvasObject {
 		c.key(fyne.KeyF7, "key.recall", c.recall),
 		c.key(fyne.KeyF8, "key.cancel", c.askCancel),
 		c.key(fyne.KeyF9, "key.search", c.askSearch),
+		c.key(fyne.KeyF10, "key.reprint", c.reprint),
 	)
 	pay := c.key(fyne.KeyF12, "key.pay_cash", c.openCash)
 	pay.Importance = widget.HighImportance
 	side := container.NewVBox(totals, widget.NewSeparator(), totalBox, widget.NewSeparator(), keys, pay)
 
 	scanRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle(tr("scan.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, c.Scan)
-	bottom := container.NewVBox(scanRow, c.Message, widget.NewSeparator(), container.NewBorder(nil, nil, nil, c.Clock, c.Status))
+	bottom := container.NewVBox(scanRow, c.Message, widget.NewSeparator(), container.NewBorder(nil, nil, nil, container.NewHBox(c.PrintStatus, c.Clock), c.Status))
 	store := c.till.Config().Store.NameEN
 	if c.language == "zh" {
 		store = c.till.Config().Store.NameZH

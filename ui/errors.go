@@ -7,6 +7,7 @@ import (
 	"tilldesk/core/catalog"
 	"tilldesk/core/money"
 	"tilldesk/core/sale"
+	"tilldesk/devices"
 )
 
 // errorText turns an error into a message for the person at the till: the translated
@@ -30,6 +31,14 @@ func errorText(err error) string {
 		{money.ErrRange, "err.amount"},
 		{app.ErrSaleInProgress, "err.in_progress"},
 		{errNoLine, "err.no_line"},
+		{errNoReceipt, "err.no_receipt"},
+		{app.ErrNoPrinter, "msg.no_printer"},
+		{devices.ErrUnplugged, "err.device_unplugged"},
+		{devices.ErrBusy, "err.device_busy"},
+		{devices.ErrNotFound, "err.device_missing"},
+		{devices.ErrPermission, "err.device_permission"},
+		{devices.ErrTimeout, "err.device_timeout"},
+		{devices.ErrProtocol, "err.device_protocol"},
 	} {
 		if errors.Is(err, m.target) {
 			return tr(m.key) + "\n" + err.Error()
