@@ -10,6 +10,8 @@ import (
 	"runtime"
 
 	"github.com/BurntSushi/toml"
+
+	"tilldesk/devices/serialport"
 )
 
 // Config is the till's configuration file (TOML). With no file, Tilldesk writes these
@@ -20,6 +22,45 @@ type Config struct {
 	UI       UIConfig       `toml:"ui"`
 	Catalog  CatalogConfig  `toml:"catalog"`
 	Receipt  ReceiptConfig  `toml:"receipt"`
+	Devices  DevicesConfig  `toml:"devices"`
+}
+
+// DevicesConfig says which hardware the till uses and how it is connected.
+type DevicesConfig struct {
+	Scanner ScannerConfig `toml:"scanner"`
+	Printer PrinterConfig `toml:"printer"`
+}
+
+// Device link kinds.
+const (
+	LinkNone   = "none"   // not used
+	LinkSerial = "serial" // RS-232 or USB CDC-ACM serial
+	LinkHID    = "hid"    // USB HID (HID POS scanners)
+	LinkWedge  = "wedge"  // keyboard wedge: the scanner types into the scan field
+	LinkSim    = "sim"    // built-in simulator on a pseudo-terminal (demo mode)
+)
+
+// DeviceLink is how one device is reached. A USB device is best named by USBID
+// ("VID:PID[:serial]", e.g. "0483:5740"), so it is found again when the system gives it
+// another port name; Serial.Path is used when USBID is empty.
+type DeviceLink struct {
+	Kind   string            `toml:"kind"`
+	USBID  string            `toml:"usb_id"`
+	Serial serialport.Config `toml:"serial"`
+	Trace  bool              `toml:"trace"` // hex trace of every byte to the data folder's traces/
+}
+
+// ScannerConfig is the barcode/QR scanner.
+type ScannerConfig struct {
+	DeviceLink
+	Prefix string `toml:"prefix"` // characters the scanner sends before the code
+	Suffix string `toml:"suffix"` // what ends a code: "CR", "LF", "CRLF" or "none"
+}
+
+// PrinterConfig is the ESC/POS receipt printer (and the cash drawer behind it).
+type PrinterConfig struct {
+	DeviceLink
+	NativeQR bool `toml:"native_qr"` // GS ( k QR codes; false draws them as raster images
 }
 
 // TerminalConfig identifies this till to the acquirer and in the journal.
@@ -63,6 +104,10 @@ func DefaultConfig() Config {
 		},
 		UI:      UIConfig{Language: "auto"},
 		Receipt: ReceiptConfig{Width: 32, Footer: "谢谢惠顾 Thank you"},
+		Devices: DevicesConfig{
+			Scanner: ScannerConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 9600}.Defaults()}, Suffix: "CR"},
+			Printer: PrinterConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 115200}.Defaults()}, NativeQR: true},
+		},
 	}
 }
 
@@ -78,6 +123,22 @@ func (c Config) Validate() error {
 	case "auto", "zh", "en":
 	default:
 		errs = append(errs, fmt.Errorf("ui.language %q must be auto, zh or en", c.UI.Language))
+	}
+	for role, kind := range map[string]string{"devices.scanner": c.Devices.Scanner.Kind, "devices.printer": c.Devices.Printer.Kind} {
+		switch kind {
+		case LinkNone, LinkSerial, LinkSim, "":
+		case LinkHID, LinkWedge:
+			if role == "devices.printer" {
+				errs = append(errs, fmt.Errorf("%s.kind %q: a printer is serial or sim", role, kind))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s.kind %q must be none, serial, hid, wedge or sim", role, kind))
+		}
+	}
+	switch c.Devices.Scanner.Suffix {
+	case "CR", "LF", "CRLF", "none", "":
+	default:
+		errs = append(errs, fmt.Errorf("devices.scanner.suffix %q must be CR, LF, CRLF or none", c.Devices.Scanner.Suffix))
 	}
 	if c.Receipt.Width < 24 || c.Receipt.Width > 64 {
 		errs = append(errs, fmt.Errorf("receipt.width %d must be between 24 and 64 (32 for 58 mm, 48 for 80 mm)", c.Receipt.Width))
