@@ -57,7 +57,7 @@ func (c *Cashier) openCash() {
 		Change: widget.NewLabelWithStyle("¥0.00", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}), Error: widget.NewLabel("")}
 	d.Error.Importance = widget.DangerImportance
 	d.Error.Wrapping = fyne.TextWrapWord
-	d.Tendered = NewKeyEntry()
+	d.Tendered = c.newEntry()
 	d.Tendered.SetPlaceHolder(t.Due.Plain())
 	d.Tendered.OnChanged = func(string) { d.update() }
 	closeDialog := func() {

@@ -20,6 +20,7 @@ import (
 	"tilldesk/app"
 	"tilldesk/core/catalog"
 	"tilldesk/core/sale"
+	"tilldesk/devices/scanner"
 )
 
 // Cashier is the till's main screen: a scan field that always has focus, the cart, the
@@ -53,6 +54,10 @@ type Cashier struct {
 	Picker   *Picker      // the open search or recall list, if any
 
 	printing sync.WaitGroup // print jobs in flight (tests wait on it)
+
+	devices    *app.Devices      // nil until AttachDevices
+	scanWanted func(code string) // set by a dialog that takes scans (payment codes)
+	wedge      *wedgeRouter      // catches keyboard-wedge scans in the wrong field
 }
 
 // NewCashier builds the cashier screen for till in window win, in language "zh" or "en".
@@ -61,7 +66,9 @@ func NewCashier(till *app.Till, win fyne.Window, language string, log *slog.Logg
 		log = slog.Default()
 	}
 	c := &Cashier{till: till, win: win, language: language, log: log, now: time.Now, selected: -1}
-	c.Scan = NewKeyEntry()
+	c.wedge = &wedgeRouter{now: time.Now, onScan: func(s scanner.Scan) { c.onScan(s) }}
+	c.Scan = c.newEntry()
+	c.wedge.scan = c.Scan
 	c.Scan.SetPlaceHolder(tr("scan.placeholder"))
 	c.Scan.OnSubmitted = c.submit
 	c.Scan.OnKey = c.functionKey
@@ -81,6 +88,13 @@ func NewCashier(till *app.Till, win fyne.Window, language string, log *slog.Logg
 	c.Cart.OnSelected = func(id widget.ListItemID) { c.selected = id; c.focusScan() }
 	c.Keys = map[fyne.KeyName]*widget.Button{}
 	return c
+}
+
+// newEntry makes an entry watched for keyboard-wedge scans.
+func (c *Cashier) newEntry() *KeyEntry {
+	e := NewKeyEntry()
+	e.wedge = c.wedge
+	return e
 }
 
 // Content lays the screen out.
@@ -222,10 +236,7 @@ func (c *Cashier) refreshStatus() {
 		journal = tr("status.journal_error") + ": " + err.Error()
 	}
 	held, _ := c.till.Held()
-	devices := tr("status.devices_none")
-	if c.till.Config().Terminal.Demo {
-		devices = tr("status.demo")
-	}
+	devices := c.deviceStatusText()
 	status := fmt.Sprintf("%s  |  %s  |  %s", journal, trf("status.held", map[string]any{"Count": len(held)}), devices)
 	if n := c.till.CatalogSkipped(); n > 0 {
 		status += "  |  " + trf("status.catalog_skipped", map[string]any{"Count": n})

@@ -33,7 +33,17 @@ type fixture struct {
 	path string // the journal file, for reopening it
 	now  func() time.Time
 	shut func() // closes the window, once
+	// keyGap is the time between two typed keys as the wedge detector sees it:
+	// humanGap (a person) unless a test simulates a keyboard-wedge scanner.
+	keyGap time.Duration
+	keyAt  time.Time
 }
+
+// Typing speeds for the wedge detector.
+const (
+	humanGap   = 150 * time.Millisecond
+	scannerGap = 8 * time.Millisecond
+)
 
 func newFixture(t *testing.T, language string) *fixture {
 	t.Helper()
@@ -45,7 +55,7 @@ func newFixture(t *testing.T, language string) *fixture {
 	}
 	clock := time.Date(2026, 11, 26, 6, 30, 0, 0, time.UTC)
 	now := func() time.Time { clock = clock.Add(time.Second); return clock }
-	f := &fixture{path: filepath.Join(t.TempDir(), "journal.db"), now: now}
+	f := &fixture{path: filepath.Join(t.TempDir(), "journal.db"), now: now, keyGap: humanGap, keyAt: clock}
 	f.open(t, language)
 	return f
 }
@@ -69,6 +79,7 @@ func (f *fixture) open(t *testing.T, language string) {
 	t.Cleanup(f.shut)
 	c := NewCashier(till, w, language, nil)
 	c.now = f.now
+	c.wedge.now = func() time.Time { f.keyAt = f.keyAt.Add(f.keyGap); return f.keyAt }
 	w.SetContent(c.Content())
 	w.Resize(fyne.NewSize(1280, 800))
 	w.Canvas().Focus(c.Scan)

@@ -32,6 +32,7 @@ func errorText(err error) string {
 		{app.ErrSaleInProgress, "err.in_progress"},
 		{errNoLine, "err.no_line"},
 		{errNoReceipt, "err.no_receipt"},
+		{errScanIgnored, "err.scan_ignored"},
 		{app.ErrNoPrinter, "msg.no_printer"},
 		{devices.ErrUnplugged, "err.device_unplugged"},
 		{devices.ErrBusy, "err.device_busy"},

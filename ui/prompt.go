@@ -61,7 +61,7 @@ func (c *Cashier) prompt(title, placeholder string, withEntry bool, submit func(
 		return false
 	}
 	if withEntry {
-		p.Entry = NewKeyEntry()
+		p.Entry = c.newEntry()
 		p.Entry.SetPlaceHolder(placeholder)
 		p.Entry.OnSubmitted = func(string) { confirm() }
 		p.Entry.OnKey = escape
@@ -117,7 +117,7 @@ func (c *Cashier) pickFrom(title string, labels []string, choose func(int)) *Pic
 		closePicker()
 		choose(i)
 	}
-	p.Number = NewKeyEntry()
+	p.Number = c.newEntry()
 	p.Number.SetPlaceHolder(tr("picker.number"))
 	p.Number.OnSubmitted = func(text string) {
 		n, err := strconv.Atoi(strings.TrimSpace(text))

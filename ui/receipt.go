@@ -18,6 +18,7 @@ type ReceiptView struct {
 	Done   *widget.Button
 	Number string
 	popup  *widget.PopUp
+	close  func()
 }
 
 // receiptLabel translates the receipt's fixed words.
@@ -33,7 +34,11 @@ func (c *Cashier) showReceipt(r *app.Receipt) {
 		c.Receipt = nil
 		c.focusScan()
 	}
-	v.Done = widget.NewButton(tr("receipt.next"), closeView)
+	v.close = func() {
+		c.win.Canvas().SetOnTypedKey(nil)
+		closeView()
+	}
+	v.Done = widget.NewButton(tr("receipt.next"), v.close)
 	v.Done.Importance = widget.HighImportance
 	paper := container.NewThemeOverride(v.Body, compactTheme{})
 	content := container.NewBorder(nil, v.Done, nil, nil, container.NewVScroll(paper))

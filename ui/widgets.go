@@ -12,6 +12,8 @@ type KeyEntry struct {
 	widget.Entry
 	// OnKey is called first for every key; returning true consumes the key.
 	OnKey func(*fyne.KeyEvent) bool
+	// wedge, when set, sees every key to catch keyboard-wedge scans.
+	wedge *wedgeRouter
 }
 
 // NewKeyEntry returns an empty KeyEntry.
@@ -21,12 +23,24 @@ func NewKeyEntry() *KeyEntry {
 	return e
 }
 
-// TypedKey offers the key to OnKey, then to the entry.
+// TypedKey offers the key to OnKey, then to the wedge router (Enter ending a scanner
+// burst in the wrong field), then to the entry.
 func (e *KeyEntry) TypedKey(k *fyne.KeyEvent) {
 	if e.OnKey != nil && e.OnKey(k) {
 		return
 	}
+	if e.wedge != nil && (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && e.wedge.enter(e) {
+		return
+	}
 	e.Entry.TypedKey(k)
+}
+
+// TypedRune shows the rune to the wedge router, then types it.
+func (e *KeyEntry) TypedRune(r rune) {
+	if e.wedge != nil {
+		e.wedge.key(e, r)
+	}
+	e.Entry.TypedRune(r)
 }
 
 // columns lays objects out side by side with fixed fractions of the width.

@@ -1,0 +1,265 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"tilldesk/devices"
+	"tilldesk/devices/discovery"
+	"tilldesk/devices/hid"
+	"tilldesk/devices/scanner"
+	"tilldesk/devices/serialport"
+	"tilldesk/devices/sim"
+	"tilldesk/devices/trace"
+)
+
+// Device roles.
+const (
+	RoleScanner = "scanner"
+	RolePrinter = "printer"
+)
+
+// DeviceStatus is one device's state for the status bar and the devices screen.
+type DeviceStatus struct {
+	Role  string
+	Link  string // LinkSerial, LinkSim, ...
+	State string // "connected", "connecting", "disconnected", "error", "off", "wedge"
+	Port  string
+	Err   error
+	Since time.Time
+}
+
+// Devices runs the till's hardware: each configured device under a supervisor that
+// reconnects it when it is unplugged and plugged back (found again by USB id), scans
+// delivered on Scans, the printer installed into the till while it is connected, and
+// in demo mode the simulators on pseudo-terminals, reached through the same serial
+// adapters as real hardware.
+type Devices struct {
+	// Scans carries every scan from a serial or HID scanner. The cashier screen routes
+	// it by what it is waiting for.
+	Scans chan scanner.Scan
+	// OnChange is called (from a device goroutine) when a device's status changes.
+	OnChange func()
+
+	cfg      DevicesConfig
+	till     *Till
+	log      *slog.Logger
+	traceDir string
+	watcher  *discovery.Watcher
+
+	mu     sync.Mutex
+	status map[string]DeviceStatus
+	sims   Simulators
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closes []func() error
+}
+
+// Simulators are the demo-mode devices, for the simulator panel.
+type Simulators struct {
+	Scanner *sim.Scanner
+}
+
+// StartDevices starts the configured devices. It does not fail when a device is
+// absent: the device shows as disconnected and is connected when it appears.
+func StartDevices(cfg DevicesConfig, paths Paths, till *Till, log *slog.Logger) (*Devices, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &Devices{
+		Scans: make(chan scanner.Scan, 16), cfg: cfg, till: till, log: log,
+		traceDir: filepath.Join(paths.DataDir, "traces"), status: map[string]DeviceStatus{}, cancel: cancel,
+		watcher: &discovery.Watcher{Lister: discovery.MultiLister{discovery.SerialLister{}, discovery.HIDLister{}}, Interval: 2 * time.Second, Logger: log},
+	}
+	d.wg.Add(1)
+	go func() { defer d.wg.Done(); _ = d.watcher.Run(ctx) }()
+	if err := d.startScanner(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := d.startPrinter(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Status lists every device's state, by role.
+func (d *Devices) Status() []DeviceStatus {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]DeviceStatus, 0, len(d.status))
+	for _, s := range d.status {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Role > out[b].Role })
+	return out
+}
+
+// Simulators returns the demo-mode simulators (nil fields when not simulated).
+func (d *Devices) Simulators() Simulators {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sims
+}
+
+func (d *Devices) setStatus(s DeviceStatus) {
+	d.mu.Lock()
+	d.status[s.Role] = s
+	d.mu.Unlock()
+	if d.OnChange != nil {
+		d.OnChange()
+	}
+}
+
+// Close stops every device and simulator and waits for their goroutines.
+func (d *Devices) Close() error {
+	d.cancel()
+	d.wg.Wait()
+	var errs []error
+	for _, c := range d.closes {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
+}
+
+// supervise runs a supervisor for role until the devices stop.
+func (d *Devices) supervise(ctx context.Context, link DeviceLink, s *discovery.Supervisor) {
+	s.Logger = d.log
+	s.Lister = d.watcher
+	wake, unsubscribe := d.watcher.Subscribe(4)
+	s.Wake = wake
+	s.OnState = func(st discovery.State) {
+		d.setStatus(DeviceStatus{Role: s.Role, Link: link.Kind, State: st.Status.String(), Port: st.Path, Err: st.Err, Since: st.Since})
+	}
+	d.setStatus(DeviceStatus{Role: s.Role, Link: link.Kind, State: "connecting"})
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer unsubscribe()
+		if err := s.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			d.log.Error("device supervisor stopped", "role", s.Role, "err", err)
+		}
+	}()
+}
+
+// locate fills the supervisor's device lookup from the link: a USB id, or a fixed path.
+func locate(link DeviceLink, s *discovery.Supervisor) error {
+	if link.USBID != "" {
+		id, err := discovery.ParseID(link.USBID)
+		if err != nil {
+			return fmt.Errorf("devices.%s.usb_id: %w", s.Role, err)
+		}
+		s.ID = id
+		return nil
+	}
+	if link.Serial.Path == "" {
+		return fmt.Errorf("devices.%s: set usb_id or serial.path: %w", s.Role, devices.ErrBadConfig)
+	}
+	s.Path = link.Serial.Path
+	return nil
+}
+
+// openSerial opens a serial device with the link's settings, wrapped in a trace when
+// tracing is on.
+func (d *Devices) openSerial(link DeviceLink, role string) func(discovery.Device) (devices.Port, error) {
+	return func(dev discovery.Device) (devices.Port, error) {
+		cfg := link.Serial
+		cfg.Path = dev.Path
+		p, err := serialport.Open(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return d.traced(link, role, p), nil
+	}
+}
+
+func (d *Devices) traced(link DeviceLink, role string, p devices.Port) devices.Port {
+	if !link.Trace {
+		return p
+	}
+	t, err := trace.Open(filepath.Join(d.traceDir, role+".trace"), 8<<20, 3)
+	if err != nil {
+		d.log.Warn("device trace not started", "role", role, "err", err)
+		return p
+	}
+	return tracedPort{trace.Port{Port: p, T: t}}
+}
+
+// tracedPort closes its trace file with the port.
+type tracedPort struct{ trace.Port }
+
+func (p tracedPort) Close() error { return errors.Join(p.Port.Port.Close(), p.T.Close()) }
+
+func (d *Devices) startScanner(ctx context.Context) error {
+	link := d.cfg.Scanner.DeviceLink
+	suffix := d.cfg.Scanner.Suffix
+	if suffix == "" {
+		suffix = "CR"
+	}
+	terminator, err := scanner.ParseTerminator(suffix)
+	if err != nil {
+		return fmt.Errorf("devices.scanner.suffix: %w", err)
+	}
+	s := &discovery.Supervisor{Role: RoleScanner}
+	var decoder func() scanner.Decoder
+	switch link.Kind {
+	case LinkNone, "", LinkWedge:
+		d.setStatus(DeviceStatus{Role: RoleScanner, Link: link.Kind, State: "wedge"})
+		return nil
+	case LinkSim:
+		sc, err := sim.StartScanner(string(terminator))
+		if err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.sims.Scanner = sc
+		d.mu.Unlock()
+		d.closes = append(d.closes, sc.Close)
+		link.Serial.Path = sc.Path()
+		s.Path = sc.Path()
+		s.Open = d.openSerial(link, RoleScanner)
+	case LinkSerial:
+		if err := locate(link, s); err != nil {
+			return err
+		}
+		s.Kind = discovery.KindSerial
+		s.Open = d.openSerial(link, RoleScanner)
+	case LinkHID:
+		if err := locate(link, s); err != nil {
+			return err
+		}
+		s.Kind = discovery.KindHID
+		s.Open = func(dev discovery.Device) (devices.Port, error) {
+			p, err := hid.Open(dev.VID, dev.PID)
+			if err != nil {
+				return nil, err
+			}
+			return d.traced(link, RoleScanner, p), nil
+		}
+		decoder = func() scanner.Decoder { return &scanner.HIDAssembler{} }
+	default:
+		return fmt.Errorf("devices.scanner.kind %q: %w", link.Kind, devices.ErrBadConfig)
+	}
+	prefix := []byte(d.cfg.Scanner.Prefix)
+	s.Serve = func(ctx context.Context, p devices.Port) error {
+		dec := scanner.Decoder(&scanner.LineDecoder{Prefix: prefix, Suffix: terminator})
+		if decoder != nil {
+			dec = decoder()
+		}
+		r := &scanner.Reader{Port: p, Decoder: dec, Source: RoleScanner + " " + p.Name(), Log: d.log}
+		return r.Run(ctx, d.Scans)
+	}
+	d.supervise(ctx, link, s)
+	return nil
+}
+
+func (d *Devices) startPrinter(ctx context.Context) error {
+	d.setStatus(DeviceStatus{Role: RolePrinter, Link: d.cfg.Printer.Kind, State: "off"})
+	return nil
+}

@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+
+	"tilldesk/app"
+	"tilldesk/devices/scanner"
+)
+
+// errScanIgnored is shown when a scan arrives while a dialog that takes no scans is open.
+var errScanIgnored = errors.New("scan ignored: finish or close the open dialog first")
+
+// AttachDevices connects the screen to the running devices: scans are routed to what
+// the screen is waiting for, and device states show in the status bar. Device
+// goroutines reach the widgets only through fyne.Do. It returns when stop is closed.
+func (c *Cashier) AttachDevices(d *app.Devices, stop <-chan struct{}) {
+	c.devices = d
+	d.OnChange = func() { fyne.Do(c.refreshStatus) }
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case s := <-d.Scans:
+				fyne.Do(func() { c.onScan(s) })
+			}
+		}
+	}()
+	c.refreshStatus()
+}
+
+// onScan routes one scan by what the screen is waiting for: a dialog that asked for a
+// scan gets it; with no dialog open it is an item; with any other dialog open it is
+// refused, so it never lands in the wrong field.
+func (c *Cashier) onScan(s scanner.Scan) {
+	c.log.Info("scan", "source", s.Source, "len", len(s.Data))
+	switch {
+	case c.scanWanted != nil:
+		c.scanWanted(s.Data)
+	case c.Receipt != nil:
+		// The next customer's first item: the receipt of the last sale gives way.
+		c.Receipt.close()
+		c.submit(s.Data)
+	case c.Popup != nil || c.CashPad != nil || c.Picker != nil:
+		c.fail(errScanIgnored)
+	default:
+		c.submit(s.Data)
+	}
+}
+
+// deviceStatusText is the devices part of the status bar.
+func (c *Cashier) deviceStatusText() string {
+	if c.devices == nil {
+		if c.till.Config().Terminal.Demo {
+			return tr("status.demo")
+		}
+		return tr("status.devices_none")
+	}
+	var parts []string
+	for _, s := range c.devices.Status() {
+		state := tr("device.state." + s.State)
+		if s.Link == app.LinkSim {
+			state += " " + tr("device.simulated")
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s", tr("device.role."+s.Role), state))
+	}
+	return strings.Join(parts, "  ")
+}
