@@ -70,3 +70,6 @@ func (c *Cashier) deviceStatusText() string {
 	}
 	return strings.Join(parts, "  ")
 }
+
+// ShowDeviceError tells the person at the till that the devices could not be started.
+func (c *Cashier) ShowDeviceError(err error) { c.fail(err) }

@@ -38,6 +38,16 @@ func Run(s *app.Session) error {
 	w.Resize(fyne.NewSize(1280, 800))
 	stop := make(chan struct{})
 	cashier.StartClock(stop)
+	devs, err := app.StartDevices(s.Config.Devices, s.Paths, s.Till, s.Log)
+	if err != nil {
+		// A bad device setting must not keep the till from selling: keyboard and
+		// wedge scanning still work; the message says what to fix.
+		s.Log.Error("devices not started", "err", err)
+		cashier.ShowDeviceError(err)
+	} else {
+		defer devs.Close()
+		cashier.AttachDevices(devs, stop)
+	}
 	w.SetMaster()
 	w.Canvas().Focus(cashier.Scan)
 	s.Log.Info("window open", "language", language)
