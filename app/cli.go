@@ -33,6 +33,7 @@ type Frontend interface {
 //	tilldesk journal verify                               check the hash chain
 //	tilldesk journal export --format csv|jsonl [--from --to]
 //	tilldesk catalog check FILE.csv                       report bad rows
+//	tilldesk sim [OUTDIR]                                 virtual scanner and printer on ptys
 //	tilldesk screenshots DIR                              save README screenshots
 //	tilldesk version
 func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
@@ -71,6 +72,8 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 		return journalCommand(paths, rest[1:], stdout, stderr)
 	case "catalog":
 		return catalogCommand(rest[1:], stdout, stderr)
+	case "sim":
+		return simCommand(rest[1:], os.Stdin, stdout, stderr)
 	case "screenshots":
 		if len(rest) != 2 {
 			fmt.Fprintln(stderr, "usage: tilldesk --data-dir TMP screenshots OUTDIR")
@@ -78,7 +81,7 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 		}
 		return runGUI(paths, stderr, func(s *Session) error { return gui.Screenshots(s, rest[1]) }, func(error) {})
 	}
-	fmt.Fprintf(stderr, "tilldesk: unknown command %q (try: journal verify, journal export, catalog check, version)\n", rest[0])
+	fmt.Fprintf(stderr, "tilldesk: unknown command %q (try: journal verify, journal export, catalog check, sim, version)\n", rest[0])
 	return 2
 }
 

@@ -12,7 +12,9 @@ import (
 
 	"tilldesk/devices"
 	"tilldesk/devices/discovery"
+	"tilldesk/core/receipt"
 	"tilldesk/devices/hid"
+	"tilldesk/devices/printer"
 	"tilldesk/devices/scanner"
 	"tilldesk/devices/serialport"
 	"tilldesk/devices/sim"
@@ -48,6 +50,7 @@ type Devices struct {
 	OnChange func()
 
 	cfg      DevicesConfig
+	width    int // receipt columns
 	till     *Till
 	log      *slog.Logger
 	traceDir string
@@ -55,6 +58,7 @@ type Devices struct {
 
 	mu     sync.Mutex
 	status map[string]DeviceStatus
+	issues map[string]error // a connected device's trouble (printer out of paper)
 	sims   Simulators
 
 	cancel context.CancelFunc
@@ -65,15 +69,17 @@ type Devices struct {
 // Simulators are the demo-mode devices, for the simulator panel.
 type Simulators struct {
 	Scanner *sim.Scanner
+	Printer *sim.Printer
 }
 
 // StartDevices starts the configured devices. It does not fail when a device is
 // absent: the device shows as disconnected and is connected when it appears.
-func StartDevices(cfg DevicesConfig, paths Paths, till *Till, log *slog.Logger) (*Devices, error) {
+func StartDevices(config Config, paths Paths, till *Till, log *slog.Logger) (*Devices, error) {
+	cfg := config.Devices
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Devices{
-		Scans: make(chan scanner.Scan, 16), cfg: cfg, till: till, log: log,
-		traceDir: filepath.Join(paths.DataDir, "traces"), status: map[string]DeviceStatus{}, cancel: cancel,
+		Scans: make(chan scanner.Scan, 16), cfg: cfg, width: config.Receipt.Width, till: till, log: log,
+		traceDir: filepath.Join(paths.DataDir, "traces"), status: map[string]DeviceStatus{}, issues: map[string]error{}, cancel: cancel,
 		watcher: &discovery.Watcher{Lister: discovery.MultiLister{discovery.SerialLister{}, discovery.HIDLister{}}, Interval: 2 * time.Second, Logger: log},
 	}
 	d.wg.Add(1)
@@ -95,6 +101,9 @@ func (d *Devices) Status() []DeviceStatus {
 	defer d.mu.Unlock()
 	out := make([]DeviceStatus, 0, len(d.status))
 	for _, s := range d.status {
+		if issue := d.issues[s.Role]; issue != nil && s.State == "connected" {
+			s.State, s.Err = "attention", issue
+		}
 		out = append(out, s)
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Role > out[b].Role })
@@ -106,6 +115,17 @@ func (d *Devices) Simulators() Simulators {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.sims
+}
+
+// setIssue records (or with nil clears) trouble on a connected device.
+func (d *Devices) setIssue(role string, issue error) {
+	d.mu.Lock()
+	changed := fmt.Sprint(d.issues[role]) != fmt.Sprint(issue)
+	d.issues[role] = issue
+	d.mu.Unlock()
+	if changed && d.OnChange != nil {
+		d.OnChange()
+	}
 }
 
 func (d *Devices) setStatus(s DeviceStatus) {
@@ -259,7 +279,94 @@ func (d *Devices) startScanner(ctx context.Context) error {
 	return nil
 }
 
+// statusEvery is how often a connected printer is asked for its status.
+const statusEvery = 3 * time.Second
+
 func (d *Devices) startPrinter(ctx context.Context) error {
-	d.setStatus(DeviceStatus{Role: RolePrinter, Link: d.cfg.Printer.Kind, State: "off"})
+	link := d.cfg.Printer.DeviceLink
+	s := &discovery.Supervisor{Role: RolePrinter, Kind: discovery.KindSerial}
+	switch link.Kind {
+	case LinkNone, "":
+		d.setStatus(DeviceStatus{Role: RolePrinter, Link: link.Kind, State: "off"})
+		return nil
+	case LinkSim:
+		sp, err := sim.StartPrinter(sim.PrinterColumns(d.width))
+		if err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.sims.Printer = sp
+		d.mu.Unlock()
+		d.closes = append(d.closes, sp.Close)
+		s.Path = sp.Path()
+	case LinkSerial:
+		if err := locate(link, s); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("devices.printer.kind %q: %w", link.Kind, devices.ErrBadConfig)
+	}
+	s.Open = d.openSerial(link, RolePrinter)
+	s.Serve = d.servePrinter
+	d.supervise(ctx, link, s)
 	return nil
+}
+
+// servePrinter installs the printer into the till while its port is open and watches
+// its status (paper, cover) for the status bar. It returns when the port fails.
+func (d *Devices) servePrinter(ctx context.Context, port devices.Port) error {
+	p, err := printer.New(port, printer.Config{Width: d.width, NativeQR: d.cfg.Printer.NativeQR, Logger: d.log})
+	if err != nil {
+		return err
+	}
+	d.till.SetPrinter(receiptPrinter{p})
+	defer d.till.SetPrinter(nil)
+	defer d.setIssue(RolePrinter, nil)
+	tick := time.NewTicker(statusEvery)
+	defer tick.Stop()
+	for {
+		st, err := p.Status(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, devices.ErrUnplugged), errors.Is(err, devices.ErrClosed):
+			return err
+		case err != nil:
+			d.setIssue(RolePrinter, err) // powered off or busy: keep the port, say so
+		default:
+			d.setIssue(RolePrinter, p.Refusal(st))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// receiptPrinter adapts the ESC/POS driver to the till's ReceiptPrinter.
+type receiptPrinter struct{ p *printer.Printer }
+
+func (r receiptPrinter) PrintReceipt(ctx context.Context, rows []receipt.Row, qr string) error {
+	return r.p.Print(ctx, rows, qr)
+}
+
+func (r receiptPrinter) OpenDrawer(ctx context.Context) error { return r.p.OpenDrawer(ctx) }
+
+// PrintTestPage prints the printer's test page (devices screen).
+func (d *Devices) PrintTestPage(ctx context.Context) error {
+	p, ok := d.till.currentPrinter().(receiptPrinter)
+	if !ok {
+		return ErrNoPrinter
+	}
+	return p.p.PrintTestPage(ctx)
+}
+
+// OpenDrawer kicks the cash drawer (devices screen test, no-sale opening).
+func (d *Devices) OpenDrawer(ctx context.Context) error {
+	p := d.till.currentPrinter()
+	if p == nil {
+		return ErrNoPrinter
+	}
+	return p.OpenDrawer(ctx)
 }

@@ -38,7 +38,7 @@ func Run(s *app.Session) error {
 	w.Resize(fyne.NewSize(1280, 800))
 	stop := make(chan struct{})
 	cashier.StartClock(stop)
-	devs, err := app.StartDevices(s.Config.Devices, s.Paths, s.Till, s.Log)
+	devs, err := app.StartDevices(s.Config, s.Paths, s.Till, s.Log)
 	if err != nil {
 		// A bad device setting must not keep the till from selling: keyboard and
 		// wedge scanning still work; the message says what to fix.
