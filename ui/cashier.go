@@ -52,6 +52,7 @@ type Cashier struct {
 	CashPad  *CashDialog  // the open cash dialog, if any
 	Receipt  *ReceiptView // the receipt shown after the last sale, if any
 	Picker   *Picker      // the open search or recall list, if any
+	SimPanel *SimPanel    // the demo simulator panel, if open
 
 	printing sync.WaitGroup // print jobs in flight (tests wait on it)
 
@@ -131,7 +132,7 @@ func (c *Cashier) Content() fyne.CanvasObject {
 		store = c.till.Config().Store.NameZH
 	}
 	top := container.NewBorder(nil, nil, widget.NewLabelWithStyle(store, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel(fmt.Sprintf("%s %s", tr("status.terminal"), c.till.Config().Terminal.ID)))
+		container.NewHBox(c.simulatorButton(), widget.NewLabel(fmt.Sprintf("%s %s", tr("status.terminal"), c.till.Config().Terminal.ID))))
 	split := container.NewHSplit(cart, container.NewPadded(side))
 	split.Offset = 0.66
 	c.refresh()

@@ -8,6 +8,7 @@ import (
 	"tilldesk/core/money"
 	"tilldesk/core/sale"
 	"tilldesk/devices"
+	"tilldesk/devices/printer"
 )
 
 // errorText turns an error into a message for the person at the till: the translated
@@ -34,6 +35,10 @@ func errorText(err error) string {
 		{errNoReceipt, "err.no_receipt"},
 		{errScanIgnored, "err.scan_ignored"},
 		{app.ErrNoPrinter, "msg.no_printer"},
+		{printer.ErrPaperOut, "err.paper_out"},
+		{printer.ErrCoverOpen, "err.cover_open"},
+		{printer.ErrFault, "err.printer_fault"},
+		{printer.ErrOffline, "err.printer_offline"},
 		{devices.ErrUnplugged, "err.device_unplugged"},
 		{devices.ErrBusy, "err.device_busy"},
 		{devices.ErrNotFound, "err.device_missing"},

@@ -30,16 +30,23 @@ func Screenshots(s *app.Session, outDir string) error {
 	a.Settings().SetTheme(ui.Theme{})
 	w := a.NewWindow("Tilldesk 收银台")
 	w.Resize(fyne.NewSize(1280, 800))
+	devs, err := app.StartDevices(s.Config, s.Paths, s.Till, s.Log)
+	if err != nil {
+		return fmt.Errorf("screenshots: devices: %w", err)
+	}
+	defer devs.Close()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- shootAll(s, w, outDir)
+		errc <- shootAll(s, devs, w, outDir)
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
 	return <-errc
 }
 
-func shootAll(s *app.Session, w fyne.Window, outDir string) error {
+func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) error {
+	stop := make(chan struct{})
+	defer close(stop)
 	for _, language := range []string{"zh", "en"} {
 		var c *ui.Cashier
 		var err error
@@ -49,6 +56,7 @@ func shootAll(s *app.Session, w fyne.Window, outDir string) error {
 			}
 			c = ui.NewCashier(s.Till, w, language, s.Log)
 			w.SetContent(c.Content())
+			c.AttachDevices(devs, stop)
 			w.Canvas().Focus(c.Scan)
 		})
 		if err != nil {
@@ -71,6 +79,11 @@ func shootAll(s *app.Session, w fyne.Window, outDir string) error {
 				c.CashPad.Quick[len(c.CashPad.Quick)-1].OnTapped()
 			}},
 			{"receipt", func() { c.CashPad.Confirm.OnTapped() }},
+			{"printed", func() {
+				c.Receipt.Done.OnTapped()
+				c.ShowSimulator()
+				c.SimPanel.Receipt.OnTapped()
+			}},
 		}
 		for _, step := range steps {
 			fyne.DoAndWait(step.action)
@@ -79,7 +92,7 @@ func shootAll(s *app.Session, w fyne.Window, outDir string) error {
 				return err
 			}
 		}
-		fyne.DoAndWait(func() { c.Receipt.Done.OnTapped() })
+		fyne.DoAndWait(func() { c.SimPanel.Close.OnTapped() })
 	}
 	return nil
 }
