@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"tilldesk/core/receipt"
 	"tilldesk/devices"
 	"tilldesk/devices/discovery"
-	"tilldesk/core/receipt"
 	"tilldesk/devices/hid"
 	"tilldesk/devices/printer"
 	"tilldesk/devices/scanner"
