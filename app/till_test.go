@@ -26,7 +26,7 @@ func fixedClock() func() time.Time {
 	return func() time.Time { t = t.Add(time.Second); return t }
 }
 
-func newTestTill(t *testing.T) (*Till, *journal.Journal, string) {
+func newTestTill(t testing.TB) (*Till, *journal.Journal, string) {
 	t.Helper()
 	now := fixedClock()
 	path := filepath.Join(t.TempDir(), "journal.db")

@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -74,58 +73,13 @@ func scanLatencies(b *testing.B) []time.Duration {
 	return samples
 }
 
-// floorLatencies times b.N writes of payload until a goroutine blocked in raw Reads of
-// the bare serial adapter has all of it and hands it over a channel: the least any
-// reader that serves another goroutine can do.
+// floorLatencies is sim.SerialReadFloor for b.N samples.
 func floorLatencies(b *testing.B, payload []byte) []time.Duration {
-	pty, err := sim.OpenPTY()
+	samples, err := sim.SerialReadFloor(b.N, payload)
 	if err != nil {
 		b.Fatal(err)
-	}
-	defer pty.Close()
-	p, err := serialport.Open(serialport.Config{Path: pty.Path})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := p.SetReadTimeout(DefaultReadTimeout); err != nil {
-		b.Fatal(err)
-	}
-	got := make(chan int)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 4096)
-		for have := 0; ; {
-			n, err := p.Read(buf)
-			if err != nil {
-				return
-			}
-			if have += n; have >= len(payload) {
-				got <- have
-				have = 0
-			}
-		}
-	}()
-	defer func() {
-		p.Close()
-		<-done
-	}()
-	samples := make([]time.Duration, 0, b.N)
-	for range b.N {
-		start := time.Now()
-		if _, err := pty.Master.Write(payload); err != nil {
-			b.Fatal(err)
-		}
-		<-got
-		samples = append(samples, time.Since(start))
 	}
 	return samples
 }
 
-// percentile is the p-th percentile of samples (nearest rank).
-func percentile(samples []time.Duration, p int) time.Duration {
-	s := slices.Clone(samples)
-	slices.Sort(s)
-	i := (len(s)*p+99)/100 - 1
-	return s[max(0, min(i, len(s)-1))]
-}
+func percentile(samples []time.Duration, p int) time.Duration { return sim.Percentile(samples, p) }

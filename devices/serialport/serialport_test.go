@@ -1,4 +1,4 @@
-package serialport
+package serialport_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tilldesk/devices"
+	"tilldesk/devices/serialport"
 	"tilldesk/devices/sim"
 )
 
@@ -16,7 +17,7 @@ func TestOverPseudoTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pty.Close()
-	p, err := Open(Config{Path: pty.Path, Baud: 115200})
+	p, err := serialport.Open(serialport.Config{Path: pty.Path, Baud: 115200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,29 +76,29 @@ func TestOverPseudoTerminal(t *testing.T) {
 
 func TestOpenErrors(t *testing.T) {
 	for _, tc := range []struct {
-		cfg  Config
+		cfg  serialport.Config
 		want error
 	}{
-		{Config{Path: filepath.Join(t.TempDir(), "ttyNOPE")}, devices.ErrNotFound},
-		{Config{Path: "/dev/null", Baud: 12345}, devices.ErrBadConfig},
-		{Config{Path: "/dev/null", Parity: "mark?"}, devices.ErrBadConfig},
-		{Config{Path: "/dev/null", StopBits: 3}, devices.ErrBadConfig},
-		{Config{Path: "/dev/null", Flow: "xon"}, devices.ErrBadConfig},
-		{Config{}, devices.ErrBadConfig},
+		{serialport.Config{Path: filepath.Join(t.TempDir(), "ttyNOPE")}, devices.ErrNotFound},
+		{serialport.Config{Path: "/dev/null", Baud: 12345}, devices.ErrBadConfig},
+		{serialport.Config{Path: "/dev/null", Parity: "mark?"}, devices.ErrBadConfig},
+		{serialport.Config{Path: "/dev/null", StopBits: 3}, devices.ErrBadConfig},
+		{serialport.Config{Path: "/dev/null", Flow: "xon"}, devices.ErrBadConfig},
+		{serialport.Config{}, devices.ErrBadConfig},
 	} {
-		_, err := Open(tc.cfg)
+		_, err := serialport.Open(tc.cfg)
 		if !errors.Is(err, tc.want) {
-			t.Errorf("Open(%+v) = %v, want %v", tc.cfg, err, tc.want)
+			t.Errorf("serialport.Open(%+v) = %v, want %v", tc.cfg, err, tc.want)
 		}
 	}
 }
 
 func TestWireTime(t *testing.T) {
 	// 9600 8N1: 10 bits a byte, 960 bytes a second.
-	if got := (Config{Baud: 9600}).WireTime(960); got != time.Second {
+	if got := (serialport.Config{Baud: 9600}).WireTime(960); got != time.Second {
 		t.Errorf("WireTime = %v, want 1s", got)
 	}
-	if got := (Config{Baud: 9600, Parity: "even", StopBits: 2}).WireTime(1200); got != 1500*time.Millisecond {
+	if got := (serialport.Config{Baud: 9600, Parity: "even", StopBits: 2}).WireTime(1200); got != 1500*time.Millisecond {
 		t.Errorf("8E2 WireTime = %v, want 1.5s", got)
 	}
 }
