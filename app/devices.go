@@ -49,21 +49,27 @@ type Devices struct {
 	// OnChange is called (from a device goroutine) when a device's status changes.
 	OnChange func()
 
-	cfg      DevicesConfig
-	width    int // receipt columns
+	cfg      DevicesConfig // the running devices' settings (see start)
+	width    int           // receipt columns
 	till     *Till
 	log      *slog.Logger
 	traceDir string
 	watcher  *discovery.Watcher
 
 	mu     sync.Mutex
+	config Config // what start was last given, for Config
 	status map[string]DeviceStatus
 	issues map[string]error // a connected device's trouble (printer out of paper)
 	sims   Simulators
 
+	// The running devices, from start to stop: Apply replaces them, Close ends them.
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closes []func() error
+
+	life        sync.Mutex // serializes Apply and Close
+	stopWatcher context.CancelFunc
+	watcherDone chan struct{}
 }
 
 // Simulators are the demo-mode devices, for the simulator panel.
@@ -75,24 +81,51 @@ type Simulators struct {
 // StartDevices starts the configured devices. It does not fail when a device is
 // absent: the device shows as disconnected and is connected when it appears.
 func StartDevices(config Config, paths Paths, till *Till, log *slog.Logger) (*Devices, error) {
-	cfg := config.Devices
-	ctx, cancel := context.WithCancel(context.Background())
+	if log == nil {
+		log = slog.Default()
+	}
+	wctx, stopWatcher := context.WithCancel(context.Background())
 	d := &Devices{
-		Scans: make(chan scanner.Scan, 16), cfg: cfg, width: config.Receipt.Width, till: till, log: log,
-		traceDir: filepath.Join(paths.DataDir, "traces"), status: map[string]DeviceStatus{}, issues: map[string]error{}, cancel: cancel,
-		watcher: &discovery.Watcher{Lister: discovery.MultiLister{discovery.SerialLister{}, discovery.HIDLister{}}, Interval: 2 * time.Second, Logger: log},
+		Scans: make(chan scanner.Scan, 16), till: till, log: log,
+		traceDir: filepath.Join(paths.DataDir, "traces"), status: map[string]DeviceStatus{}, issues: map[string]error{},
+		watcher:     &discovery.Watcher{Lister: discovery.MultiLister{discovery.SerialLister{}, discovery.HIDLister{}}, Interval: 2 * time.Second, Logger: log},
+		stopWatcher: stopWatcher, watcherDone: make(chan struct{}),
 	}
-	d.wg.Add(1)
-	go func() { defer d.wg.Done(); _ = d.watcher.Run(ctx) }()
-	if err := d.startScanner(ctx); err != nil {
-		d.Close()
-		return nil, err
-	}
-	if err := d.startPrinter(ctx); err != nil {
+	go func() { defer close(d.watcherDone); _ = d.watcher.Run(wctx) }()
+	if err := d.start(config); err != nil {
 		d.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// start runs config's devices under a fresh context, until stop. On error, what it
+// started is left for stop to end.
+func (d *Devices) start(config Config) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.mu.Lock()
+	d.config, d.cfg, d.width = config, config.Devices, config.Receipt.Width
+	d.mu.Unlock()
+	d.cancel = cancel
+	if err := d.startScanner(ctx); err != nil {
+		return err
+	}
+	return d.startPrinter(ctx)
+}
+
+// stop ends the running devices and simulators and waits for their goroutines. The
+// device watcher keeps running.
+func (d *Devices) stop() error {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.wg.Wait()
+	var errs []error
+	for _, c := range d.closes {
+		errs = append(errs, c())
+	}
+	d.closes = nil
+	return errors.Join(errs...)
 }
 
 // Status lists every device's state, by role.
@@ -137,15 +170,15 @@ func (d *Devices) setStatus(s DeviceStatus) {
 	}
 }
 
-// Close stops every device and simulator and waits for their goroutines.
+// Close stops every device, simulator and the device watcher, and waits for their
+// goroutines.
 func (d *Devices) Close() error {
-	d.cancel()
-	d.wg.Wait()
-	var errs []error
-	for _, c := range d.closes {
-		errs = append(errs, c())
-	}
-	return errors.Join(errs...)
+	d.life.Lock()
+	defer d.life.Unlock()
+	err := d.stop()
+	d.stopWatcher()
+	<-d.watcherDone
+	return err
 }
 
 // supervise runs a supervisor for role until the devices stop.
