@@ -163,7 +163,7 @@ func LoadConfig(path string) (Config, error) {
 	if _, err := toml.Decode(string(data), &cfg); err != nil {
 		return cfg, fmt.Errorf("config: %s: %w", path, err)
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := CheckConfig(cfg); err != nil {
 		return cfg, fmt.Errorf("config: %s: %w", path, err)
 	}
 	return cfg, nil
@@ -171,7 +171,7 @@ func LoadConfig(path string) (Config, error) {
 
 func writeConfig(path string, cfg Config) error {
 	var buf bytes.Buffer
-	buf.WriteString("# Tilldesk configuration. Created with demo defaults; edit and restart.\n")
+	buf.WriteString("# Tilldesk configuration. Edit it here (then restart) or in the devices screen (F11).\n")
 	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
 		return fmt.Errorf("config: encode: %w", err)
 	}

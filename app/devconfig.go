@@ -80,7 +80,7 @@ func (d *Devices) Rescan() []discovery.Device {
 // Apply replaces the running devices with cfg's without a restart of the program: it
 // checks cfg (CheckConfig), stops the running supervisors and simulators and waits for
 // their goroutines, clears the device statuses, and starts cfg's devices. Scans and
-// OnChange stay as they are, so the cashier screen keeps receiving scans and status
+// the change callback stay as they are, so the cashier screen keeps receiving scans and status
 // changes. A refused cfg leaves the running devices alone; if cfg's devices cannot be
 // started, the previous ones are started again and the error says so.
 //
@@ -125,7 +125,5 @@ func (d *Devices) restart() {
 	clear(d.issues)
 	d.sims = Simulators{}
 	d.mu.Unlock()
-	if d.OnChange != nil {
-		d.OnChange()
-	}
+	d.notify()
 }

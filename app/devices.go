@@ -46,8 +46,6 @@ type Devices struct {
 	// Scans carries every scan from a serial or HID scanner. The cashier screen routes
 	// it by what it is waiting for.
 	Scans chan scanner.Scan
-	// OnChange is called (from a device goroutine) when a device's status changes.
-	OnChange func()
 
 	cfg      DevicesConfig // the running devices' settings (see start)
 	width    int           // receipt columns
@@ -55,6 +53,9 @@ type Devices struct {
 	log      *slog.Logger
 	traceDir string
 	watcher  *discovery.Watcher
+
+	notifyMu sync.Mutex // guards onChange
+	onChange func()
 
 	mu     sync.Mutex
 	config Config // what start was last given, for Config
@@ -150,14 +151,31 @@ func (d *Devices) Simulators() Simulators {
 	return d.sims
 }
 
+// SetOnChange sets the function called (from a device goroutine) when a device's
+// status changes. It must not block: hand the work to the UI thread.
+func (d *Devices) SetOnChange(f func()) {
+	d.notifyMu.Lock()
+	d.onChange = f
+	d.notifyMu.Unlock()
+}
+
+func (d *Devices) notify() {
+	d.notifyMu.Lock()
+	f := d.onChange
+	d.notifyMu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
 // setIssue records (or with nil clears) trouble on a connected device.
 func (d *Devices) setIssue(role string, issue error) {
 	d.mu.Lock()
 	changed := fmt.Sprint(d.issues[role]) != fmt.Sprint(issue)
 	d.issues[role] = issue
 	d.mu.Unlock()
-	if changed && d.OnChange != nil {
-		d.OnChange()
+	if changed {
+		d.notify()
 	}
 }
 
@@ -165,9 +183,7 @@ func (d *Devices) setStatus(s DeviceStatus) {
 	d.mu.Lock()
 	d.status[s.Role] = s
 	d.mu.Unlock()
-	if d.OnChange != nil {
-		d.OnChange()
-	}
+	d.notify()
 }
 
 // Close stops every device, simulator and the device watcher, and waits for their

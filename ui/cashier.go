@@ -56,9 +56,11 @@ type Cashier struct {
 
 	printing sync.WaitGroup // print jobs in flight (tests wait on it)
 
-	devices    *app.Devices      // nil until AttachDevices
-	scanWanted func(code string) // set by a dialog that takes scans (payment codes)
-	wedge      *wedgeRouter      // catches keyboard-wedge scans in the wrong field
+	devices    *app.Devices           // nil until AttachDevices
+	scanWanted func(code string)      // set by a dialog that takes scans (payment codes)
+	config     app.Config             // the configuration in force (EnableSettings)
+	saveConfig func(app.Config) error // writes a new configuration
+	wedge      *wedgeRouter           // catches keyboard-wedge scans in the wrong field
 }
 
 // NewCashier builds the cashier screen for till in window win, in language "zh" or "en".
@@ -120,6 +122,7 @@ func (c *Cashier) Content() fyne.CanvasObject {
 		c.key(fyne.KeyF8, "key.cancel", c.askCancel),
 		c.key(fyne.KeyF9, "key.search", c.askSearch),
 		c.key(fyne.KeyF10, "key.reprint", c.reprint),
+		c.key(fyne.KeyF11, "key.devices", c.openDevices),
 	)
 	pay := c.key(fyne.KeyF12, "key.pay_cash", c.openCash)
 	pay.Importance = widget.HighImportance

@@ -19,7 +19,7 @@ var errScanIgnored = errors.New("scan ignored: finish or close the open dialog f
 // goroutines reach the widgets only through fyne.Do. It returns when stop is closed.
 func (c *Cashier) AttachDevices(d *app.Devices, stop <-chan struct{}) {
 	c.devices = d
-	d.OnChange = func() { fyne.Do(c.refreshStatus) }
+	d.SetOnChange(func() { fyne.Do(c.refreshStatus) })
 	go func() {
 		for {
 			select {
@@ -73,3 +73,29 @@ func (c *Cashier) deviceStatusText() string {
 
 // ShowDeviceError tells the person at the till that the devices could not be started.
 func (c *Cashier) ShowDeviceError(err error) { c.fail(err) }
+
+// EnableSettings lets the screen open the devices screen (the manager console will
+// guard it with a manager PIN): cfg is the configuration in force, save writes a new
+// one to the config file.
+func (c *Cashier) EnableSettings(cfg app.Config, save func(app.Config) error) {
+	c.config = cfg
+	c.saveConfig = func(next app.Config) error {
+		if err := save(next); err != nil {
+			return err
+		}
+		c.config = next
+		return nil
+	}
+}
+
+// openDevices (F11) opens the devices screen.
+func (c *Cashier) openDevices() {
+	if c.saveConfig == nil || c.devices == nil {
+		c.fail(errNoSettings)
+		return
+	}
+	c.OpenDevicesScreen(c.config, c.saveConfig)
+}
+
+// errNoSettings is shown when the devices screen is not available.
+var errNoSettings = errors.New("device settings are not available on this screen")

@@ -34,6 +34,7 @@ func errorText(err error) string {
 		{errNoLine, "err.no_line"},
 		{errNoReceipt, "err.no_receipt"},
 		{errScanIgnored, "err.scan_ignored"},
+		{errNoSettings, "err.no_settings"},
 		{app.ErrNoPrinter, "msg.no_printer"},
 		{printer.ErrPaperOut, "err.paper_out"},
 		{printer.ErrCoverOpen, "err.cover_open"},

@@ -89,3 +89,16 @@ func TestSimulatorPanelScansThroughTheSerialPath(t *testing.T) {
 	f.c.printing.Wait()
 	wantMessage(t, f, "err.paper_out")
 }
+
+func TestF11OpensTheDevicesScreen(t *testing.T) {
+	f := newFixture(t, "en")
+	f.key("F11")
+	wantMessage(t, f, "err.no_settings")
+	startDemoDevices(t, f)
+	var saved []app.Config
+	f.c.EnableSettings(app.DefaultConfig(), func(cfg app.Config) error { saved = append(saved, cfg); return nil })
+	f.key("F11")
+	if f.c.scanWanted == nil {
+		t.Fatal("F11 did not open the devices screen (scans are not routed to it)")
+	}
+}

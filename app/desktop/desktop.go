@@ -40,14 +40,20 @@ func Run(s *app.Session) error {
 	cashier.StartClock(stop)
 	devs, err := app.StartDevices(s.Config, s.Paths, s.Till, s.Log)
 	if err != nil {
-		// A bad device setting must not keep the till from selling: keyboard and
-		// wedge scanning still work; the message says what to fix.
+		// A bad device setting must not keep the till from selling: start with no
+		// devices (the keyboard and a wedge scanner still work), say what to fix, and
+		// let the devices screen (F11) fix it live.
 		s.Log.Error("devices not started", "err", err)
 		cashier.ShowDeviceError(err)
-	} else {
+		none := s.Config
+		none.Devices.Scanner.Kind, none.Devices.Printer.Kind = app.LinkNone, app.LinkNone
+		devs, err = app.StartDevices(none, s.Paths, s.Till, s.Log)
+	}
+	if err == nil {
 		defer devs.Close()
 		cashier.AttachDevices(devs, stop)
 	}
+	cashier.EnableSettings(s.Config, func(cfg app.Config) error { return app.SaveConfig(s.Paths.Config, cfg) })
 	w.SetMaster()
 	w.Canvas().Focus(cashier.Scan)
 	s.Log.Info("window open", "language", language)
