@@ -53,6 +53,8 @@ type Cashier struct {
 	Receipt  *ReceiptView // the receipt shown after the last sale, if any
 	Picker   *Picker      // the open search or recall list, if any
 	SimPanel *SimPanel    // the demo simulator panel, if open
+	// DevScreen is the open devices screen, if any.
+	DevScreen *DevicesScreen
 
 	printing sync.WaitGroup // print jobs in flight (tests wait on it)
 
@@ -267,7 +269,7 @@ func (c *Cashier) StartClock(stop <-chan struct{}) {
 }
 
 func (c *Cashier) focusScan() {
-	if c.win != nil && c.Popup == nil && c.CashPad == nil && c.Receipt == nil && c.Picker == nil {
+	if c.win != nil && c.Popup == nil && c.CashPad == nil && c.Receipt == nil && c.Picker == nil && c.DevScreen == nil {
 		c.win.Canvas().Focus(c.Scan)
 	}
 }

@@ -469,8 +469,10 @@ func (c *Cashier) OpenDevicesScreen(cfg app.Config, save func(app.Config) error)
 	s := ShowDevicesScreen(c.win, c.devices, cfg, save)
 	previous := c.scanWanted
 	c.scanWanted = func(code string) { s.TakeScan(scanner.Scan{Data: code}) }
+	c.DevScreen = s
 	s.OnClosed = func() {
 		c.scanWanted = previous
+		c.DevScreen = nil
 		c.focusScan()
 	}
 	return s

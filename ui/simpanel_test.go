@@ -101,4 +101,9 @@ func TestF11OpensTheDevicesScreen(t *testing.T) {
 	if f.c.scanWanted == nil {
 		t.Fatal("F11 did not open the devices screen (scans are not routed to it)")
 	}
+	// Closing it stops its status polling and gives scans back to the sale.
+	test.Tap(f.c.DevScreen.Close)
+	if f.c.scanWanted != nil || f.c.DevScreen != nil {
+		t.Fatal("closing the devices screen kept its scan hook")
+	}
 }
