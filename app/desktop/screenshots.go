@@ -84,6 +84,11 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 				c.ShowSimulator()
 				c.SimPanel.Receipt.OnTapped()
 			}},
+			{"devices", func() {
+				c.SimPanel.Close.OnTapped()
+				c.EnableSettings(s.Config, func(app.Config) error { return nil })
+				c.Keys[fyne.KeyF11].OnTapped()
+			}},
 		}
 		for _, step := range steps {
 			fyne.DoAndWait(step.action)
@@ -92,7 +97,7 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 				return err
 			}
 		}
-		fyne.DoAndWait(func() { c.SimPanel.Close.OnTapped() })
+		fyne.DoAndWait(func() { c.DevScreen.Close.OnTapped() })
 	}
 	return nil
 }
