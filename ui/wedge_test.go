@@ -90,3 +90,48 @@ func TestDeviceScansAreRoutedByWhatTheScreenWaitsFor(t *testing.T) {
 		t.Error("scan field lost focus")
 	}
 }
+
+// typeWithKeys types s into the focused entry the way GLFW delivers it: KeyDown with
+// the physical key, then the rune the keyboard layout made of it.
+func (f *fixture) typeWithKeys(t *testing.T, keys []int, runes string) {
+	t.Helper()
+	e, ok := f.w.Canvas().Focused().(*KeyEntry)
+	if !ok {
+		t.Fatal("focus is not on an entry")
+	}
+	for i, r := range []rune(runes) {
+		e.KeyDown(&fyne.KeyEvent{Physical: fyne.HardwareKey{ScanCode: keys[i]}})
+		e.TypedRune(r)
+	}
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+}
+
+func TestWedgeScanUnderAnotherKeyboardLayout(t *testing.T) {
+	if digitByScanCode == nil {
+		t.Skip("no scan-code table for this platform")
+	}
+	keyOf := map[rune]int{}
+	for code, d := range digitByScanCode {
+		keyOf[d] = code
+	}
+	// What a French AZERTY layout types for the unshifted digit row.
+	azerty := map[rune]rune{'1': '&', '2': 'é', '3': '"', '4': '\'', '5': '(', '6': '-', '7': 'è', '8': '_', '9': 'ç', '0': 'à'}
+	var keys []int
+	var typed []rune
+	for _, d := range water {
+		keys = append(keys, keyOf[d])
+		typed = append(typed, azerty[d])
+	}
+	f := newFixture(t, "en")
+	f.keyGap = scannerGap
+	f.typeWithKeys(t, keys, string(typed))
+	if len(f.c.lines) != 1 || f.c.lines[0].Code != water {
+		t.Fatalf("AZERTY wedge scan gave lines %+v, message %q", f.c.lines, f.c.Message.Text)
+	}
+	// A person typing the same keys slowly gets what the layout typed (not a scan).
+	f.keyGap = humanGap
+	f.typeWithKeys(t, keys[:4], string(typed[:4]))
+	if len(f.c.lines) != 1 {
+		t.Fatalf("slow typing was taken for a scan: %+v", f.c.lines)
+	}
+}

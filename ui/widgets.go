@@ -35,6 +35,15 @@ func (e *KeyEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
+// KeyDown tells the wedge router which physical key is pressed, then lets the entry
+// handle it (selection with Shift).
+func (e *KeyEntry) KeyDown(k *fyne.KeyEvent) {
+	if e.wedge != nil {
+		e.wedge.keyDown(k)
+	}
+	e.Entry.KeyDown(k)
+}
+
 // TypedRune shows the rune to the wedge router, then types it.
 func (e *KeyEntry) TypedRune(r rune) {
 	if e.wedge != nil {
