@@ -135,7 +135,7 @@ func checkTruncated(db *bolt.DB, path string) error {
 
 // checkOrInit verifies the meta data of an existing journal, or lays out a new one.
 func (j *Journal) checkOrInit(readOnly bool) error {
-	var fresh bool
+	var fresh, needState bool
 	err := j.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -158,10 +158,11 @@ func (j *Journal) checkOrInit(readOnly bool) error {
 			return fmt.Errorf("journal: %s has schema %d, this Tilldesk reads up to %d: %w", j.path, v, SchemaVersion, ErrNewerSchema)
 		}
 		for _, b := range allBuckets {
-			if tx.Bucket(b) == nil {
+			if tx.Bucket(b) == nil && !bytes.Equal(b, bucketState) { // state: added in place, below
 				return fmt.Errorf("journal: %s: bucket %s missing: %w", j.path, b, ErrCorrupt)
 			}
 		}
+		needState = tx.Bucket(bucketState) == nil
 		term := string(meta.Get(keyTerminal))
 		if readOnly || j.terminal == "" {
 			j.terminal = term
@@ -170,6 +171,10 @@ func (j *Journal) checkOrInit(readOnly bool) error {
 		}
 		return nil
 	})
+	if err == nil && needState && !readOnly {
+		// Journals made before the state bucket existed get it on first writable open.
+		err = j.db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucketState); return err })
+	}
 	if err != nil || !fresh {
 		return err
 	}
@@ -213,6 +218,11 @@ func (j *Journal) Close() error { return j.db.Close() }
 // Append durably adds a record of kind with data (marshalled to JSON) and returns it.
 // The record is on disk (fsynced) when Append returns without error.
 func (j *Journal) Append(kind string, data any) (Record, error) {
+	return j.appendTx(kind, data, nil)
+}
+
+// appendTx appends a record, running also (when not nil) in the same transaction.
+func (j *Journal) appendTx(kind string, data any, also func(*bolt.Tx) error) (Record, error) {
 	if !utf8.ValidString(kind) { // JSON would store it altered, breaking the hash
 		return Record{}, fmt.Errorf("journal: append %q: kind is not valid UTF-8", kind)
 	}
@@ -247,6 +257,11 @@ func (j *Journal) Append(kind string, data any) (Record, error) {
 		}
 		if err := records.Put(headKey, newHead); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		size = tx.Size()
 		return nil

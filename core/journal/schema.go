@@ -14,6 +14,7 @@ var (
 	bucketMeta    = []byte("meta")    // keys below
 	bucketRecords = []byte("records") // 8-byte big-endian sequence -> JSON Record, and headKey
 	bucketHeld    = []byte("held")    // sale ID -> JSON of a held (parked) sale
+	bucketState   = []byte("state")   // sub-buckets of mutable state (state.go)
 )
 
 // Keys in bucketMeta.
@@ -24,7 +25,7 @@ var (
 	keyCreated  = []byte("created")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketRecords, bucketHeld}
+var allBuckets = [][]byte{bucketMeta, bucketRecords, bucketHeld, bucketState}
 
 // headKey, in bucketRecords, holds the chain head: the newest record's sequence number
 // and hash. It sorts after every sequence number, so it lives on the same page as the
