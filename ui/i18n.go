@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -11,8 +12,44 @@ import (
 	"tilldesk/assets"
 )
 
-// Languages the till ships with, as their translation file names.
-var shipped = map[string]string{"zh": "translations/zh-Hans.json", "en": "translations/en.json"}
+// Languages the till ships with, by the suffix of their message files: each area of
+// the till keeps its messages in translations/[area.]<suffix>, merged at start-up.
+var shipped = map[string]string{"zh": "zh-Hans.json", "en": "en.json"}
+
+// Messages reads and merges every message file of a language ("zh" or "en"). A key
+// defined in two files is an error, so areas cannot silently override each other.
+func Messages(language string) (map[string]string, error) {
+	suffix, ok := shipped[language]
+	if !ok {
+		return nil, fmt.Errorf("ui: no translations for %q", language)
+	}
+	files, err := fs.ReadDir(assets.Translations, "translations")
+	if err != nil {
+		return nil, fmt.Errorf("ui: translations: %w", err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		name := f.Name()
+		if name != suffix && !strings.HasSuffix(name, "."+suffix) {
+			continue
+		}
+		data, err := fs.ReadFile(assets.Translations, "translations/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("ui: translations %s: %w", name, err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("ui: translations %s: %w", name, err)
+		}
+		for k, v := range m {
+			if _, dup := out[k]; dup {
+				return nil, fmt.Errorf("ui: translations %s: key %q defined twice", name, k)
+			}
+			out[k] = v
+		}
+	}
+	return out, nil
+}
 
 // SetLanguage loads the translations and returns the language the screens use, "zh" or
 // "en". setting is the config value: "auto" follows the system locale; "zh" or "en"
@@ -26,9 +63,13 @@ func SetLanguage(setting string) (string, error) {
 			chosen = "zh"
 		}
 	}
-	data, err := fs.ReadFile(assets.Translations, shipped[chosen])
+	msgs, err := Messages(chosen)
 	if err != nil {
-		return "", fmt.Errorf("ui: translations for %s: %w", chosen, err)
+		return "", err
+	}
+	data, err := json.Marshal(msgs)
+	if err != nil {
+		return "", err
 	}
 	for _, locale := range []fyne.Locale{"en", "zh-Hans", "zh-CN", "zh"} {
 		if err := lang.AddTranslationsForLocale(data, locale); err != nil {

@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 	"testing"
 	"unicode"
 
-	"tilldesk/assets"
 	"tilldesk/core/sale"
 )
 
@@ -27,18 +24,15 @@ var (
 	keyShaped = regexp.MustCompile(`^[a-z]+(\.[a-z_]+)+$`)
 )
 
-// translations reads the shipped message files: language file name -> key -> message.
+// translations reads the shipped messages, merged per language: "en.json" or
+// "zh-Hans.json" -> key -> message.
 func translations(t *testing.T) map[string]map[string]string {
 	t.Helper()
 	out := map[string]map[string]string{}
-	for _, name := range []string{"en.json", "zh-Hans.json"} {
-		data, err := fs.ReadFile(assets.Translations, "translations/"+name)
+	for language, name := range map[string]string{"en": "en.json", "zh": "zh-Hans.json"} {
+		m, err := Messages(language)
 		if err != nil {
 			t.Fatal(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", name, err)
 		}
 		out[name] = m
 	}
