@@ -34,6 +34,22 @@ type Till struct {
 	// catalogSkipped counts catalog rows refused at start-up (each one is logged).
 	catalogSkipped int
 	printer        printerSlot
+	gates          []func() error // checks before selling (registration, open shift)
+}
+
+// AddSalesGate installs a check that must pass before an item is sold or a payment is
+// taken: the terminal is registered, a shift is open. The first failing gate's error
+// is returned to the cashier.
+func (t *Till) AddSalesGate(gate func() error) { t.gates = append(t.gates, gate) }
+
+// SalesAllowed runs the sales gates; nil means the till may sell.
+func (t *Till) SalesAllowed() error {
+	for _, g := range t.gates {
+		if err := g(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CatalogSkipped is the number of catalog file rows refused at start-up.
@@ -89,6 +105,9 @@ func (t *Till) Current() *sale.Sale {
 // Scan adds one unit of the product with code (a counted item), or asks for a weight:
 // for weighed products it returns the product and ErrNeedsWeight.
 func (t *Till) Scan(code string) (catalog.Product, error) {
+	if err := t.SalesAllowed(); err != nil {
+		return catalog.Product{}, err
+	}
 	p, err := t.catalog.Lookup(code)
 	if err != nil {
 		return p, err
@@ -113,6 +132,9 @@ func (t *Till) AddWeighed(p catalog.Product, grams int64) error {
 // paid it is completed and committed to the journal in one durable record before Pay
 // returns the receipt; until that commit succeeds, the sale stays open and unpaid.
 func (t *Till) Pay(ctx context.Context, tender Tender, req PayRequest) (*Receipt, error) {
+	if err := t.SalesAllowed(); err != nil {
+		return nil, err
+	}
 	s := t.Current()
 	tot := s.Totals()
 	if len(tot.Lines) == 0 {

@@ -191,3 +191,16 @@ func TestReceiptRowsText(t *testing.T) {
 		}
 	}
 }
+
+func TestSalesGateStopsScanAndPay(t *testing.T) {
+	till, _, _ := newTestTill(t)
+	till.Scan(water)
+	closed := errors.New("terminal is deregistered")
+	till.AddSalesGate(func() error { return closed })
+	if _, err := till.Scan(water); !errors.Is(err, closed) {
+		t.Fatalf("scan past a closed gate: %v", err)
+	}
+	if _, err := till.Pay(context.Background(), CashTender{Now: fixedClock()}, PayRequest{Tendered: 500}); !errors.Is(err, closed) {
+		t.Fatalf("pay past a closed gate: %v", err)
+	}
+}

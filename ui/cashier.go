@@ -331,6 +331,10 @@ func isDigits(s string) bool {
 // addProduct puts p on the sale: counted items with the typed quantity, weighed items
 // after asking for the weight.
 func (c *Cashier) addProduct(p catalog.Product, qtyText string) {
+	if err := c.till.SalesAllowed(); err != nil {
+		c.fail(err)
+		return
+	}
 	if p.Weighed {
 		c.askWeight(p)
 		return
