@@ -24,6 +24,8 @@ type Session struct {
 	Journal *journal.Journal
 	Catalog *catalog.Catalog
 	Till    *Till
+	Auth    *Auth
+	Shifts  *Shifts
 	logFile io.Closer
 }
 
@@ -62,6 +64,8 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 	s.Till = NewTill(cfg, s.Journal, s.Catalog, now, log)
 	s.Till.catalogSkipped = len(skipped)
 	_ = s.Till.CheckJournal() // logged and shown in the status bar
+	s.Auth = NewAuth(s.Journal, AuthOptions{Now: now, Log: log})
+	s.Shifts = NewShifts(s.Till, ShiftOptions{ReportDir: ReportDir(paths)})
 	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
 	return s, nil
 }

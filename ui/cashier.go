@@ -55,6 +55,11 @@ type Cashier struct {
 	SimPanel *SimPanel    // the demo simulator panel, if open
 	// DevScreen is the open devices screen, if any.
 	DevScreen *DevicesScreen
+	// Screen is the open manager-console screen (shift, reports, operators, override).
+	Screen dismissable
+	// Operator shows who is signed on.
+	Operator *widget.Label
+	console  *Console
 
 	printing sync.WaitGroup // print jobs in flight (tests wait on it)
 
@@ -89,6 +94,7 @@ func NewCashier(till *app.Till, win fyne.Window, language string, log *slog.Logg
 	c.Status = widget.NewLabel("")
 	c.Clock = widget.NewLabel("")
 	c.PrintStatus = widget.NewLabel("")
+	c.Operator = widget.NewLabel("")
 	c.Cart = widget.NewList(func() int { return len(c.lines) }, c.newRow, c.updateRow)
 	c.Cart.OnSelected = func(id widget.ListItemID) { c.selected = id; c.focusScan() }
 	c.Keys = map[fyne.KeyName]*widget.Button{}
@@ -125,6 +131,7 @@ func (c *Cashier) Content() fyne.CanvasObject {
 		c.key(fyne.KeyF9, "key.search", c.askSearch),
 		c.key(fyne.KeyF10, "key.reprint", c.reprint),
 		c.key(fyne.KeyF11, "key.devices", c.openDevices),
+		c.key(fyne.KeyF1, "key.console", c.openConsole),
 	)
 	pay := c.key(fyne.KeyF12, "key.pay_cash", c.openCash)
 	pay.Importance = widget.HighImportance
@@ -137,7 +144,7 @@ func (c *Cashier) Content() fyne.CanvasObject {
 		store = c.till.Config().Store.NameZH
 	}
 	top := container.NewBorder(nil, nil, widget.NewLabelWithStyle(store, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewHBox(c.simulatorButton(), widget.NewLabel(fmt.Sprintf("%s %s", tr("status.terminal"), c.till.Config().Terminal.ID))))
+		container.NewHBox(c.Operator, c.simulatorButton(), widget.NewLabel(fmt.Sprintf("%s %s", tr("status.terminal"), c.till.Config().Terminal.ID))))
 	split := container.NewHSplit(cart, container.NewPadded(side))
 	split.Offset = 0.66
 	c.refresh()
@@ -269,7 +276,7 @@ func (c *Cashier) StartClock(stop <-chan struct{}) {
 }
 
 func (c *Cashier) focusScan() {
-	if c.win != nil && c.Popup == nil && c.CashPad == nil && c.Receipt == nil && c.Picker == nil && c.DevScreen == nil {
+	if c.win != nil && c.Popup == nil && c.CashPad == nil && c.Receipt == nil && c.Picker == nil && c.DevScreen == nil && c.Screen == nil {
 		c.win.Canvas().Focus(c.Scan)
 	}
 }

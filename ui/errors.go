@@ -35,6 +35,8 @@ func errorText(err error) string {
 		{errNoReceipt, "err.no_receipt"},
 		{errScanIgnored, "err.scan_ignored"},
 		{errNoSettings, "err.no_settings"},
+		{errNotSignedOn, "err.not_signed_on"},
+		{app.ErrNoShift, "shift.err.none"},
 		{app.ErrNoPrinter, "msg.no_printer"},
 		{printer.ErrPaperOut, "err.paper_out"},
 		{printer.ErrCoverOpen, "err.cover_open"},

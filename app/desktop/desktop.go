@@ -34,7 +34,12 @@ func Run(s *app.Session) error {
 	}
 	w := a.NewWindow(fmt.Sprintf("Tilldesk 收银台 — %s", s.Config.Terminal.ID))
 	cashier := ui.NewCashier(s.Till, w, language, s.Log)
-	w.SetContent(cashier.Content())
+	content := cashier.Content()
+	login := ui.NewLoginScreen(s.Auth, w, func(app.OperatorSession) {
+		w.SetContent(content)
+		cashier.SignedOn()
+	})
+	cashier.EnableConsole(ui.Console{Auth: s.Auth, Shifts: s.Shifts, Logout: login.Show})
 	w.Resize(fyne.NewSize(1280, 800))
 	stop := make(chan struct{})
 	cashier.StartClock(stop)
@@ -55,7 +60,7 @@ func Run(s *app.Session) error {
 	}
 	cashier.EnableSettings(s.Config, func(cfg app.Config) error { return app.SaveConfig(s.Paths.Config, cfg) })
 	w.SetMaster()
-	w.Canvas().Focus(cashier.Scan)
+	login.Show()
 	s.Log.Info("window open", "language", language)
 	w.ShowAndRun()
 	close(stop)

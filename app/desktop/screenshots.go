@@ -44,20 +44,29 @@ func Screenshots(s *app.Session, outDir string) error {
 	return <-errc
 }
 
+// The demo manager the screenshots sign on as (created on a fresh data folder).
+const (
+	demoManager = "1001"
+	demoPIN     = "2468"
+)
+
 func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) error {
 	stop := make(chan struct{})
 	defer close(stop)
 	for _, language := range []string{"zh", "en"} {
 		var c *ui.Cashier
+		var content fyne.CanvasObject
 		var err error
 		fyne.DoAndWait(func() {
 			if _, err = ui.SetLanguage(language); err != nil {
 				return
 			}
 			c = ui.NewCashier(s.Till, w, language, s.Log)
-			w.SetContent(c.Content())
+			content = c.Content()
+			login := ui.NewLoginScreen(s.Auth, w, func(app.OperatorSession) { w.SetContent(content); c.SignedOn() })
+			c.EnableConsole(ui.Console{Auth: s.Auth, Shifts: s.Shifts, Logout: login.Show})
 			c.AttachDevices(devs, stop)
-			w.Canvas().Focus(c.Scan)
+			login.Show()
 		})
 		if err != nil {
 			return err
@@ -66,7 +75,18 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 			name   string
 			action func()
 		}{
+			{"login", func() {}},
 			{"cashier", func() {
+				if s.Auth.NeedsFirstManager() {
+					if err := s.Auth.CreateFirstManager(demoManager, "演示店长", demoPIN); err != nil {
+						s.Log.Error("screenshots: first manager", "err", err)
+					}
+				}
+				if _, err := s.Auth.Login(demoManager, demoPIN); err != nil {
+					s.Log.Error("screenshots: login", "err", err)
+				}
+				w.SetContent(content)
+				c.SignedOn()
 				for _, code := range []string{"6936352322870", "6936352322870", "6935212207081", "3*6936095145095"} {
 					c.Scan.SetText(code)
 					c.Scan.OnSubmitted(code)
@@ -97,7 +117,12 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 				return err
 			}
 		}
-		fyne.DoAndWait(func() { c.DevScreen.Close.OnTapped() })
+		fyne.DoAndWait(func() {
+			c.DevScreen.Close.OnTapped()
+			if err := s.Auth.Logout(); err != nil {
+				s.Log.Error("screenshots: logout", "err", err)
+			}
+		})
 	}
 	return nil
 }

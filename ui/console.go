@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"tilldesk/app"
+	"tilldesk/core/users"
+)
+
+// Console is what the cashier screen needs of the manager console: who is signed on,
+// the shifts, and how to sign off. EnableConsole installs it.
+type Console struct {
+	Auth   *app.Auth
+	Shifts *app.Shifts
+	// Logout shows the login screen again after the operator signs off.
+	Logout func()
+	// Extra menu entries other features add (journal browser, deregistration).
+	Extra []ConsoleItem
+}
+
+// ConsoleItem is one entry of the manager menu: its label key, the permission it needs
+// (the operator's own, or a manager's override on the spot), and what it opens.
+type ConsoleItem struct {
+	Label string
+	Perm  users.Permission // "" when anyone signed on may use it
+	Open  func(operator string)
+}
+
+// errNotSignedOn is shown when the console is used with nobody signed on.
+var errNotSignedOn = errors.New("nobody is signed on")
+
+// EnableConsole gives the screen its manager menu (F1) and shows the operator.
+func (c *Cashier) EnableConsole(con Console) {
+	c.console = &con
+	c.refreshOperator()
+}
+
+// SignedOn readies the screen for the operator who just signed on.
+func (c *Cashier) SignedOn() {
+	c.refreshOperator()
+	c.refresh()
+	c.say(tr("msg.ready"))
+	c.win.Canvas().Focus(c.Scan)
+}
+
+// refreshOperator shows who is signed on in the top bar.
+func (c *Cashier) refreshOperator() {
+	if c.console == nil {
+		return
+	}
+	if s, ok := c.console.Auth.Current(); ok {
+		c.Operator.SetText(fmt.Sprintf("%s %s (%s)", tr("console.operator"), s.Name, s.Operator))
+		return
+	}
+	c.Operator.SetText("")
+}
+
+// consoleItems lists the manager menu.
+func (c *Cashier) consoleItems() []ConsoleItem {
+	con := c.console
+	items := []ConsoleItem{
+		{Label: "console.shift", Perm: "", Open: func(op string) { c.track(ShowShiftScreen(c.win, con.Shifts, op, c.language)) }},
+		{Label: "console.reports", Perm: users.Reports, Open: func(op string) { c.track(ShowReportView(c.win, con.Shifts, op, c.language)) }},
+		{Label: "console.operators", Perm: users.ManageOperators, Open: func(string) {
+			s, _ := con.Auth.Current()
+			if scr, err := ShowOperatorsScreen(c.win, con.Auth, s); err != nil {
+				c.fail(err)
+			} else {
+				c.track(scr)
+			}
+		}},
+		{Label: "console.devices", Perm: users.Devices, Open: func(string) { c.openDevices() }},
+	}
+	items = append(items, con.Extra...)
+	return append(items, ConsoleItem{Label: "console.logout", Open: func(string) { c.logout() }})
+}
+
+// openConsole (F1) shows the manager menu.
+func (c *Cashier) openConsole() {
+	if c.console == nil {
+		c.fail(errNoSettings)
+		return
+	}
+	s, ok := c.console.Auth.Current()
+	if !ok {
+		c.fail(errNotSignedOn)
+		return
+	}
+	items := c.consoleItems()
+	labels := make([]string, len(items))
+	for i, it := range items {
+		labels[i] = tr(it.Label)
+	}
+	c.pickFrom(tr("console.title"), labels, func(i int) {
+		it := items[i]
+		if it.Perm == "" {
+			it.Open(s.Operator)
+			return
+		}
+		d := Authorize(c.win, c.console.Auth, it.Perm, func(a *app.Approval) {
+			if a != nil {
+				slog.Info("console entry opened by override", "entry", it.Label, "approved_by", a.Manager)
+			}
+			it.Open(s.Operator)
+		})
+		if d != nil {
+			c.track(d)
+		}
+	})
+}
+
+// logout signs the operator off; the sale in progress is held first so nothing is lost.
+func (c *Cashier) logout() {
+	if len(c.till.Current().ActiveLines()) > 0 {
+		if err := c.till.Hold(); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	if err := c.console.Auth.Logout(); err != nil {
+		c.fail(err)
+		return
+	}
+	c.selected = -1
+	c.refresh()
+	c.refreshOperator()
+	if c.console.Logout != nil {
+		c.console.Logout()
+	}
+}
+
+// dismissable is an open screen of the console (shift, reports, operators, override).
+type dismissable interface{ Dismiss() }
+
+// track keeps an open console screen on the cashier, so the scan field does not take
+// focus from it, and forgets it when it closes.
+func (c *Cashier) track(s dismissable) {
+	c.Screen = s
+	setOnClosed(s, func() {
+		if c.Screen == s {
+			c.Screen = nil
+		}
+		c.refresh()
+		c.refreshOperator()
+		c.focusScan()
+	})
+}
+
+// setOnClosed chains a close hook onto the screens that have one.
+func setOnClosed(s dismissable, f func()) {
+	switch v := s.(type) {
+	case *ShiftScreen:
+		prev := v.OnClosed
+		v.OnClosed = func() { call(prev); f() }
+	case *ReportView:
+		prev := v.OnClosed
+		v.OnClosed = func() { call(prev); f() }
+	case *OperatorsScreen:
+		prev := v.OnClosed
+		v.OnClosed = func() { call(prev); f() }
+	case *OverrideDialog:
+		prev := v.OnClosed
+		v.OnClosed = func() { call(prev); f() }
+	}
+}
+
+func call(f func()) {
+	if f != nil {
+		f()
+	}
+}
