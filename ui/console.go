@@ -45,6 +45,14 @@ func (c *Cashier) SignedOn() {
 	c.win.Canvas().Focus(c.Scan)
 }
 
+// EnableManagerConsole wires the whole manager console for a started session:
+// shifts, reports, operators, the journal browser with refunds, devices.
+func (c *Cashier) EnableManagerConsole(s *app.Session, logout func()) {
+	refunds := app.NewRefunds(s.Till, app.RefundsOptions{Language: c.language, Labels: ReceiptLabels})
+	c.EnableConsole(Console{Auth: s.Auth, Shifts: s.Shifts, Logout: logout,
+		Extra: []ConsoleItem{c.JournalConsoleItem(refunds)}})
+}
+
 // refreshOperator shows who is signed on in the top bar.
 func (c *Cashier) refreshOperator() {
 	if c.console == nil {

@@ -39,7 +39,7 @@ func Run(s *app.Session) error {
 		w.SetContent(content)
 		cashier.SignedOn()
 	})
-	cashier.EnableConsole(ui.Console{Auth: s.Auth, Shifts: s.Shifts, Logout: login.Show})
+	cashier.EnableManagerConsole(s, login.Show)
 	w.Resize(fyne.NewSize(1280, 800))
 	stop := make(chan struct{})
 	cashier.StartClock(stop)

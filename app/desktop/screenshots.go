@@ -64,7 +64,7 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 			c = ui.NewCashier(s.Till, w, language, s.Log)
 			content = c.Content()
 			login := ui.NewLoginScreen(s.Auth, w, func(app.OperatorSession) { w.SetContent(content); c.SignedOn() })
-			c.EnableConsole(ui.Console{Auth: s.Auth, Shifts: s.Shifts, Logout: login.Show})
+			c.EnableManagerConsole(s, login.Show)
 			c.AttachDevices(devs, stop)
 			login.Show()
 		})
