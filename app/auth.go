@@ -109,7 +109,7 @@ type AuthOptions struct {
 // transaction as the state it changes. PINs are never logged or journaled. Auth is
 // safe for concurrent use.
 type Auth struct {
-	j      *journal.Journal
+	j      func() *journal.Journal // the journal in force (it is replaced by re-registration and deregistration)
 	now    func() time.Time
 	rand   io.Reader
 	params users.Params
@@ -120,8 +120,16 @@ type Auth struct {
 	current OperatorSession // zero when nobody is logged in
 }
 
-// NewAuth returns the Auth use case over the till's journal.
+// NewAuth returns the Auth use case over a fixed journal.
 func NewAuth(j *journal.Journal, opt AuthOptions) *Auth {
+	return newAuth(func() *journal.Journal { return j }, opt)
+}
+
+// NewTillAuth returns the Auth use case over the till's journal, whichever file that
+// is when it is used.
+func NewTillAuth(t *Till, opt AuthOptions) *Auth { return newAuth(t.Journal, opt) }
+
+func newAuth(j func() *journal.Journal, opt AuthOptions) *Auth {
 	a := &Auth{j: j, now: opt.Now, rand: opt.Rand, params: opt.Params, policy: opt.Policy, log: opt.Log}
 	if a.now == nil {
 		a.now = time.Now
@@ -344,7 +352,7 @@ func (a *Auth) tryPIN(op users.Operator, pin, via, kind string, refused authRefu
 // load reads operator id from the state bucket.
 func (a *Auth) load(id string) (users.Operator, bool, error) {
 	var op users.Operator
-	raw, err := a.j.GetState(operatorsBucket, id)
+	raw, err := a.j().GetState(operatorsBucket, id)
 	if err != nil {
 		return op, false, fmt.Errorf("operators: read %s: %w", id, err)
 	}
@@ -368,7 +376,7 @@ func (a *Auth) record(kind string, data any, ops ...users.Operator) (journal.Rec
 		}
 		changes = append(changes, journal.StateChange{Bucket: operatorsBucket, Key: op.ID, Value: raw})
 	}
-	rec, err := a.j.AppendWith(kind, data, changes...)
+	rec, err := a.j().AppendWith(kind, data, changes...)
 	if err != nil {
 		a.log.Error("journal append failed", "kind", kind, "err", err)
 		return rec, fmt.Errorf("%s %w: %v", kind, ErrNotRecorded, err)

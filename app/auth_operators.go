@@ -35,7 +35,7 @@ var errStopOperators = errors.New("stop")
 
 func (a *Auth) anyOperator() (bool, error) {
 	found := false
-	err := a.j.EachState(operatorsBucket, func(string, []byte) error { found = true; return errStopOperators })
+	err := a.j().EachState(operatorsBucket, func(string, []byte) error { found = true; return errStopOperators })
 	if err != nil && !errors.Is(err, errStopOperators) {
 		return false, fmt.Errorf("operators: %w", err)
 	}
@@ -170,7 +170,7 @@ func (a *Auth) authorize(by OperatorSession, p users.Permission) (users.Operator
 
 // each calls fn with every stored operator, in ID order.
 func (a *Auth) each(fn func(users.Operator)) error {
-	return a.j.EachState(operatorsBucket, func(id string, raw []byte) error {
+	return a.j().EachState(operatorsBucket, func(id string, raw []byte) error {
 		var op users.Operator
 		if err := json.Unmarshal(raw, &op); err != nil {
 			return fmt.Errorf("operators: %s unreadable: %w", id, err)

@@ -72,6 +72,8 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 		return journalCommand(paths, rest[1:], stdout, stderr)
 	case "catalog":
 		return catalogCommand(rest[1:], stdout, stderr)
+	case "backup":
+		return BackupCommand(rest[1:], os.Stdin, stdout, stderr)
 	case "sim":
 		return simCommand(rest[1:], os.Stdin, stdout, stderr)
 	case "screenshots":

@@ -26,7 +26,9 @@ type Session struct {
 	Till    *Till
 	Auth    *Auth
 	Shifts  *Shifts
-	logFile io.Closer
+	// Registration is the terminal's identity and registered/deregistered status.
+	Registration *Registration
+	logFile      io.Closer
 }
 
 // Start loads the config (creating demo defaults), opens the log and the journal, and
@@ -64,8 +66,14 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 	s.Till = NewTill(cfg, s.Journal, s.Catalog, now, log)
 	s.Till.catalogSkipped = len(skipped)
 	_ = s.Till.CheckJournal() // logged and shown in the status bar
-	s.Auth = NewAuth(s.Journal, AuthOptions{Now: now, Log: log})
+	s.Auth = NewTillAuth(s.Till, AuthOptions{Now: now, Log: log})
 	s.Shifts = NewShifts(s.Till, ShiftOptions{ReportDir: ReportDir(paths)})
+	if s.Registration, err = NewRegistration(s.Till); err != nil {
+		s.Journal.Close()
+		logFile.Close()
+		return nil, err
+	}
+	s.Till.AddSalesGate(s.Registration.SalesAllowed)
 	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
 	return s, nil
 }

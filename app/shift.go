@@ -62,7 +62,6 @@ type ShiftOptions struct {
 // for concurrent use; operators are identified by their ID.
 type Shifts struct {
 	till      *Till
-	journal   *journal.Journal
 	now       func() time.Time
 	log       *slog.Logger
 	reportDir string
@@ -77,12 +76,12 @@ func NewShifts(till *Till, opt ShiftOptions) *Shifts {
 	if opt.Log == nil {
 		opt.Log = till.log
 	}
-	return &Shifts{till: till, journal: till.journal, now: opt.Now, log: opt.Log.With("use", "shifts"), reportDir: opt.ReportDir}
+	return &Shifts{till: till, now: opt.Now, log: opt.Log.With("use", "shifts"), reportDir: opt.ReportDir}
 }
 
 // Current returns the open shift, or nil when none is open.
 func (s *Shifts) Current() (*Shift, error) {
-	raw, err := s.journal.GetState(stateShift, keyCurrent)
+	raw, err := s.till.Journal().GetState(stateShift, keyCurrent)
 	if err != nil || raw == nil {
 		return nil, err
 	}
@@ -155,7 +154,7 @@ func (s *Shifts) Open(operator string, float money.Amount) (Shift, error) {
 	if cur != nil {
 		return Shift{}, fmt.Errorf("open shift: %w", openError(cur))
 	}
-	after, err := s.journal.LastSeq()
+	after, err := s.till.Journal().LastSeq()
 	if err != nil {
 		return Shift{}, fmt.Errorf("open shift: %w", err)
 	}
@@ -166,7 +165,7 @@ func (s *Shifts) Open(operator string, float money.Amount) (Shift, error) {
 	if err != nil {
 		return Shift{}, fmt.Errorf("open shift: %w", err)
 	}
-	rec, err := s.journal.AppendWith(reports.KindShiftOpened, reports.ShiftOpened{Shift: sh.ID, Operator: operator, Float: float},
+	rec, err := s.till.Journal().AppendWith(reports.KindShiftOpened, reports.ShiftOpened{Shift: sh.ID, Operator: operator, Float: float},
 		journal.StateChange{Bucket: stateShift, Key: keyCurrent, Value: state})
 	if err != nil {
 		return Shift{}, s.till.notRecorded("shift opening", err)
@@ -205,7 +204,7 @@ func (s *Shifts) CashMovement(operator string, in bool, amount money.Amount, rea
 			return fmt.Errorf("%s of %s with %s expected: %w", what, amount, rep.Drawer.Expected, ErrDrawerShort)
 		}
 	}
-	rec, err := s.journal.Append(kind, reports.CashMovement{Shift: cur.ID, Operator: operator, Amount: amount, Reason: reason})
+	rec, err := s.till.Journal().Append(kind, reports.CashMovement{Shift: cur.ID, Operator: operator, Amount: amount, Reason: reason})
 	if err != nil {
 		return s.till.notRecorded(what, err)
 	}
@@ -239,7 +238,7 @@ func (s *Shifts) Close(operator string, counted reports.Count) (Closing, error) 
 	total := counted.Total()
 	data := reports.ShiftClosed{Shift: cur.ID, Operator: operator, OpenedBy: cur.Operator,
 		Expected: rep.Drawer.Expected, Counted: total, Difference: total - rep.Drawer.Expected, Count: maps.Clone(counted)}
-	rec, err := s.journal.AppendWith(reports.KindShiftClosed, data, journal.StateChange{Bucket: stateShift, Key: keyCurrent})
+	rec, err := s.till.Journal().AppendWith(reports.KindShiftClosed, data, journal.StateChange{Bucket: stateShift, Key: keyCurrent})
 	if err != nil {
 		return Closing{}, s.till.notRecorded("shift closing", err)
 	}
@@ -281,13 +280,13 @@ func (s *Shifts) shiftReport(cur *Shift, to time.Time, upTo uint64) (reports.Rep
 func (s *Shifts) records(after, upTo uint64) ([]journal.Record, error) {
 	if upTo == 0 {
 		var err error
-		if upTo, err = s.journal.LastSeq(); err != nil {
+		if upTo, err = s.till.Journal().LastSeq(); err != nil {
 			return nil, err
 		}
 	}
 	var out []journal.Record
 	for seq := after + 1; seq <= upTo; seq++ {
-		r, err := s.journal.Get(seq)
+		r, err := s.till.Journal().Get(seq)
 		if err != nil {
 			return nil, err
 		}
@@ -302,7 +301,7 @@ func (s *Shifts) zState() (number, seq uint64, err error) {
 		key string
 		v   *uint64
 	}{{keyZ, &number}, {keyZSeq, &seq}} {
-		raw, err := s.journal.GetState(stateCounters, kv.key)
+		raw, err := s.till.Journal().GetState(stateCounters, kv.key)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -337,7 +336,7 @@ func (s *Shifts) ZReport(operator string) (reports.Report, error) {
 	if err != nil {
 		return reports.Report{}, fmt.Errorf("z report: %w", err)
 	}
-	rec, err := s.journal.AppendWith(reports.KindZReport, rep,
+	rec, err := s.till.Journal().AppendWith(reports.KindZReport, rep,
 		journal.StateChange{Bucket: stateCounters, Key: keyZ, Value: []byte(strconv.FormatUint(rep.Number, 10))},
 		journal.StateChange{Bucket: stateCounters, Key: keyZSeq, Value: []byte(strconv.FormatUint(rep.LastSeq, 10))})
 	if err != nil {
@@ -399,7 +398,7 @@ func (s *Shifts) ZDue() (bool, error) {
 // FindZ reads Z report number back from the journal, for a reprint.
 func (s *Shifts) FindZ(number uint64) (reports.Report, error) {
 	var found *reports.Report
-	err := s.journal.Each(journal.Filter{Kind: reports.KindZReport}, func(rec journal.Record) error {
+	err := s.till.Journal().Each(journal.Filter{Kind: reports.KindZReport}, func(rec journal.Record) error {
 		var r reports.Report
 		if err := json.Unmarshal(rec.Data, &r); err != nil {
 			return fmt.Errorf("record %d: %w", rec.Seq, err)

@@ -3,9 +3,11 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"fyne.io/fyne/v2"
 	"log/slog"
 
 	"tilldesk/app"
+	"tilldesk/core/dereg"
 	"tilldesk/core/users"
 )
 
@@ -50,7 +52,40 @@ func (c *Cashier) SignedOn() {
 func (c *Cashier) EnableManagerConsole(s *app.Session, logout func()) {
 	refunds := app.NewRefunds(s.Till, app.RefundsOptions{Language: c.language, Labels: ReceiptLabels})
 	c.EnableConsole(Console{Auth: s.Auth, Shifts: s.Shifts, Logout: logout,
-		Extra: []ConsoleItem{c.JournalConsoleItem(refunds)}})
+		Extra: []ConsoleItem{c.JournalConsoleItem(refunds), c.registerItem(s), c.deregisterItem(s)}})
+}
+
+// registerItem opens terminal registration (technicians).
+func (c *Cashier) registerItem(s *app.Session) ConsoleItem {
+	return ConsoleItem{Label: "console.register", Perm: users.Register, Open: func(op string) {
+		c.track(ShowRegisterScreen(c.win, s.Config.Terminal, func(f app.RegistrationForm) (app.TerminalIdentity, error) {
+			return s.RegisterTerminal(s.Registration, f, op)
+		}))
+	}}
+}
+
+// deregisterItem opens the deregistration wizard (managers and technicians). Its
+// preconditions: no open sale, no held sale, the shift closed.
+func (c *Cashier) deregisterItem(s *app.Session) ConsoleItem {
+	return ConsoleItem{Label: "console.deregister", Perm: users.Deregister, Open: func(op string) {
+		pre := app.DefaultPreconditions(s.Till)
+		pre.Register(dereg.Func("shift_closed", "dereg.action.close_shift", s.Shifts.Closed))
+		wiz, err := app.NewDeregWizard(s, s.Registration, op, app.DeregOptions{Preconditions: pre, OnUI: fyne.DoAndWait})
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		scr := ShowDeregScreen(c.win, wiz)
+		c.track(scr)
+		prev := scr.OnClosed
+		scr.OnClosed = func() {
+			call(prev)
+			if s.Registration.Status() == app.StatusDeregistered {
+				// The operators were wiped with the rest: nobody stays signed on.
+				c.logout()
+			}
+		}
+	}}
 }
 
 // refreshOperator shows who is signed on in the top bar.
@@ -166,6 +201,12 @@ func setOnClosed(s dismissable, f func()) {
 		prev := v.OnClosed
 		v.OnClosed = func() { call(prev); f() }
 	case *OperatorsScreen:
+		prev := v.OnClosed
+		v.OnClosed = func() { call(prev); f() }
+	case *RegisterScreen:
+		prev := v.OnClosed
+		v.OnClosed = func() { call(prev); f() }
+	case *DeregScreen:
 		prev := v.OnClosed
 		v.OnClosed = func() { call(prev); f() }
 	case *OverrideDialog:

@@ -37,6 +37,7 @@ func errorText(err error) string {
 		{errNoSettings, "err.no_settings"},
 		{errNotSignedOn, "err.not_signed_on"},
 		{app.ErrNoShift, "shift.err.none"},
+		{app.ErrDeregistered, "err.deregistered"},
 		{app.ErrNoPrinter, "msg.no_printer"},
 		{printer.ErrPaperOut, "err.paper_out"},
 		{printer.ErrCoverOpen, "err.cover_open"},
