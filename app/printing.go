@@ -42,6 +42,9 @@ func (t *Till) currentPrinter() ReceiptPrinter {
 	return t.printer.p
 }
 
+// HasPrinter reports whether a receipt printer is installed (connected) now.
+func (t *Till) HasPrinter() bool { return t.currentPrinter() != nil }
+
 // LastReceipt is the receipt of the last completed sale, for reprinting.
 func (t *Till) LastReceipt() *Receipt {
 	t.printer.mu.Lock()

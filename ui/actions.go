@@ -7,6 +7,7 @@ import (
 	"tilldesk/app"
 	"tilldesk/core/catalog"
 	"tilldesk/core/sale"
+	"tilldesk/core/users"
 )
 
 // errNoLine is shown when a line action is asked for on an empty cart.
@@ -76,11 +77,13 @@ func (c *Cashier) askLineDiscount() {
 		if err != nil {
 			return err
 		}
-		if err := c.till.Current().SetLineDiscount(l.ID, d); err != nil {
-			return err
-		}
-		c.selectByID(l.ID)
-		return nil
+		return c.withDiscountApproval(d, func() error {
+			if err := c.till.Current().SetLineDiscount(l.ID, d); err != nil {
+				return err
+			}
+			c.selectByID(l.ID)
+			return nil
+		})
 	})
 }
 
@@ -95,11 +98,13 @@ func (c *Cashier) askOrderDiscount() {
 		if err != nil {
 			return err
 		}
-		if err := c.till.Current().SetOrderDiscount(d); err != nil {
-			return err
-		}
-		c.refresh()
-		return nil
+		return c.withDiscountApproval(d, func() error {
+			if err := c.till.Current().SetOrderDiscount(d); err != nil {
+				return err
+			}
+			c.refresh()
+			return nil
+		})
 	})
 }
 
@@ -179,4 +184,23 @@ func (c *Cashier) pick(hits []catalog.Product, qtyText string) {
 		labels[i] = fmt.Sprintf("%s   %s   %s", p.Name(c.language), p.Price.Format(), p.Code)
 	}
 	c.pickFrom(tr("search.title"), labels, func(i int) { c.addProduct(hits[i], qtyText) })
+}
+
+// withDiscountApproval applies a discount at once when it is within the cashier's
+// limit (app.DiscountNeedsManager) or the operator may give larger ones; otherwise a
+// manager approves it on the spot with a PIN and a reason (journaled by Auth), then it
+// is applied.
+func (c *Cashier) withDiscountApproval(d sale.Discount, apply func() error) error {
+	if !app.DiscountNeedsManager(d) || c.console == nil {
+		return apply()
+	}
+	dialog := Authorize(c.win, c.console.Auth, users.DiscountOverLimit, func(*app.Approval) {
+		if err := apply(); err != nil {
+			c.fail(err)
+		}
+	})
+	if dialog != nil {
+		c.track(dialog)
+	}
+	return nil
 }

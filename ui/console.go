@@ -8,6 +8,7 @@ import (
 
 	"tilldesk/app"
 	"tilldesk/core/dereg"
+	"tilldesk/core/journal"
 	"tilldesk/core/users"
 )
 
@@ -115,6 +116,7 @@ func (c *Cashier) consoleItems() []ConsoleItem {
 			}
 		}},
 		{Label: "console.devices", Perm: users.Devices, Open: func(string) { c.openDevices() }},
+		{Label: "console.no_sale", Perm: users.NoSaleDrawer, Open: c.noSaleDrawer},
 	}
 	items = append(items, con.Extra...)
 	return append(items, ConsoleItem{Label: "console.logout", Open: func(string) { c.logout() }})
@@ -219,4 +221,35 @@ func call(f func()) {
 	if f != nil {
 		f()
 	}
+}
+
+// noSaleDrawer opens the cash drawer outside a sale: journaled first, then kicked off the
+// UI goroutine.
+func (c *Cashier) noSaleDrawer(operator string) {
+	if _, err := c.till.Journal().Append(journal.KindAdmin, adminAction{Action: "drawer.no_sale", Operator: operator}); err != nil {
+		c.fail(fmt.Errorf("%w: %v", app.ErrNotRecorded, err))
+		return
+	}
+	if c.devices == nil {
+		c.fail(app.ErrNoPrinter)
+		return
+	}
+	c.PrintStatus.SetText(tr("msg.drawer"))
+	c.printInBackground(c.devices.OpenDrawer)
+}
+
+// adminAction is the journal record of an admin action with no data of its own.
+type adminAction struct {
+	Action   string `json:"action"`
+	Operator string `json:"operator,omitempty"`
+	Section  string `json:"section,omitempty"`
+}
+
+// currentOperator is the signed-on operator's ID, or "".
+func (c *Cashier) currentOperator() string {
+	if c.console == nil {
+		return ""
+	}
+	s, _ := c.console.Auth.Current()
+	return s.Operator
 }

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"tilldesk/app"
+	"tilldesk/core/journal"
 	"tilldesk/devices/scanner"
 )
 
@@ -84,6 +85,10 @@ func (c *Cashier) EnableSettings(cfg app.Config, save func(app.Config) error) {
 			return err
 		}
 		c.config = next
+		// Every setting change is audited.
+		if _, err := c.till.Journal().Append(journal.KindAdmin, adminAction{Action: "settings.changed", Section: "devices", Operator: c.currentOperator()}); err != nil {
+			return fmt.Errorf("%w: %v", app.ErrNotRecorded, err)
+		}
 		return nil
 	}
 }
