@@ -8,7 +8,6 @@ import (
 
 	"tilldesk/app"
 	"tilldesk/core/dereg"
-	"tilldesk/core/journal"
 	"tilldesk/core/users"
 )
 
@@ -226,8 +225,8 @@ func call(f func()) {
 // noSaleDrawer opens the cash drawer outside a sale: journaled first, then kicked off the
 // UI goroutine.
 func (c *Cashier) noSaleDrawer(operator string) {
-	if _, err := c.till.Journal().Append(journal.KindAdmin, adminAction{Action: "drawer.no_sale", Operator: operator}); err != nil {
-		c.fail(fmt.Errorf("%w: %v", app.ErrNotRecorded, err))
+	if err := c.till.RecordAdmin(app.AdminAction{Action: app.ActionNoSaleDrawer, Operator: operator}); err != nil {
+		c.fail(err)
 		return
 	}
 	if c.devices == nil {
@@ -236,13 +235,6 @@ func (c *Cashier) noSaleDrawer(operator string) {
 	}
 	c.PrintStatus.SetText(tr("msg.drawer"))
 	c.printInBackground(c.devices.OpenDrawer)
-}
-
-// adminAction is the journal record of an admin action with no data of its own.
-type adminAction struct {
-	Action   string `json:"action"`
-	Operator string `json:"operator,omitempty"`
-	Section  string `json:"section,omitempty"`
 }
 
 // currentOperator is the signed-on operator's ID, or "".

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 
 	"tilldesk/app"
-	"tilldesk/core/journal"
 	"tilldesk/devices/scanner"
 )
 
@@ -86,10 +85,7 @@ func (c *Cashier) EnableSettings(cfg app.Config, save func(app.Config) error) {
 		}
 		c.config = next
 		// Every setting change is audited.
-		if _, err := c.till.Journal().Append(journal.KindAdmin, adminAction{Action: "settings.changed", Section: "devices", Operator: c.currentOperator()}); err != nil {
-			return fmt.Errorf("%w: %v", app.ErrNotRecorded, err)
-		}
-		return nil
+		return c.till.RecordAdmin(app.AdminAction{Action: app.ActionSettingsChanged, Section: "devices", Operator: c.currentOperator()})
 	}
 }
 
