@@ -55,6 +55,9 @@ func (c *Cashier) EnableManagerConsole(s *app.Session, logout func()) {
 		Extra: []ConsoleItem{c.JournalConsoleItem(refunds), c.registerItem(s), c.deregisterItem(s)}})
 }
 
+// ShowDeregistration opens the deregistration wizard for the signed-on operator.
+func (c *Cashier) ShowDeregistration(s *app.Session) { c.deregisterItem(s).Open(c.currentOperator()) }
+
 // registerItem opens terminal registration (technicians).
 func (c *Cashier) registerItem(s *app.Session) ConsoleItem {
 	return ConsoleItem{Label: "console.register", Perm: users.Register, Open: func(op string) {

@@ -109,6 +109,10 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 				c.EnableSettings(s.Config, func(app.Config) error { return nil })
 				c.Keys[fyne.KeyF11].OnTapped()
 			}},
+			{"dereg", func() {
+				c.DevScreen.Close.OnTapped()
+				c.ShowDeregistration(s)
+			}},
 		}
 		for _, step := range steps {
 			fyne.DoAndWait(step.action)
@@ -118,7 +122,7 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 			}
 		}
 		fyne.DoAndWait(func() {
-			c.DevScreen.Close.OnTapped()
+			c.Screen.Dismiss()
 			if err := s.Auth.Logout(); err != nil {
 				s.Log.Error("screenshots: logout", "err", err)
 			}
