@@ -178,46 +178,38 @@ func (c *Cashier) logout() {
 	}
 }
 
-// dismissable is an open screen of the console (shift, reports, operators, override).
-type dismissable interface{ Dismiss() }
+// dismissable is an open screen of the console (shift, reports, operators, override,
+// journal browser, registration, deregistration): it can be closed, and it says where
+// its close hook is so the cashier can chain onto it.
+type dismissable interface {
+	Dismiss()
+	closeHook() *func()
+}
 
 // track keeps an open console screen on the cashier, so the scan field does not take
 // focus from it, and forgets it when it closes.
 func (c *Cashier) track(s dismissable) {
 	c.Screen = s
-	setOnClosed(s, func() {
+	hook := s.closeHook()
+	prev := *hook
+	*hook = func() {
+		call(prev)
 		if c.Screen == s {
 			c.Screen = nil
 		}
 		c.refresh()
 		c.refreshOperator()
 		c.focusScan()
-	})
-}
-
-// setOnClosed chains a close hook onto the screens that have one.
-func setOnClosed(s dismissable, f func()) {
-	switch v := s.(type) {
-	case *ShiftScreen:
-		prev := v.OnClosed
-		v.OnClosed = func() { call(prev); f() }
-	case *ReportView:
-		prev := v.OnClosed
-		v.OnClosed = func() { call(prev); f() }
-	case *OperatorsScreen:
-		prev := v.OnClosed
-		v.OnClosed = func() { call(prev); f() }
-	case *RegisterScreen:
-		prev := v.OnClosed
-		v.OnClosed = func() { call(prev); f() }
-	case *DeregScreen:
-		prev := v.OnClosed
-		v.OnClosed = func() { call(prev); f() }
-	case *OverrideDialog:
-		prev := v.OnClosed
-		v.OnClosed = func() { call(prev); f() }
 	}
 }
+
+func (s *ShiftScreen) closeHook() *func()     { return &s.OnClosed }
+func (v *ReportView) closeHook() *func()      { return &v.OnClosed }
+func (s *OperatorsScreen) closeHook() *func() { return &s.OnClosed }
+func (d *OverrideDialog) closeHook() *func()  { return &d.OnClosed }
+func (s *RegisterScreen) closeHook() *func()  { return &s.OnClosed }
+func (s *DeregScreen) closeHook() *func()     { return &s.OnClosed }
+func (b *JournalBrowser) closeHook() *func()  { return &b.opt.OnClosed }
 
 func call(f func()) {
 	if f != nil {
