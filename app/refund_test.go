@@ -57,17 +57,7 @@ func newRefundFixture(t *testing.T) *refundFixture {
 // open (re)opens the journal and builds the till and refunds over it.
 func (f *refundFixture) open(t *testing.T) {
 	t.Helper()
-	cfg := DefaultConfig()
-	j, err := journal.Open(f.path, journal.Options{Terminal: cfg.Terminal.ID, Now: f.clock.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	cat, err := LoadCatalog("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.j, f.till = j, NewTill(cfg, j, cat, f.clock.now, quietLog())
+	f.till, f.j = openTestTill(t, f.path, f.clock.now, quietLog())
 	f.printer = &refundPrinter{}
 	f.till.SetPrinter(f.printer)
 	f.refunds = NewRefunds(f.till, RefundsOptions{Language: "en"})

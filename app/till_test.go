@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -28,8 +29,15 @@ func fixedClock() func() time.Time {
 
 func newTestTill(t testing.TB) (*Till, *journal.Journal, string) {
 	t.Helper()
-	now := fixedClock()
 	path := filepath.Join(t.TempDir(), "journal.db")
+	till, j := openTestTill(t, path, fixedClock(), nil)
+	return till, j, path
+}
+
+// openTestTill opens (or reopens) the journal at path, closed when the test ends, and
+// builds a demo-config till with the demo catalog over it.
+func openTestTill(t testing.TB, path string, now func() time.Time, log *slog.Logger) (*Till, *journal.Journal) {
+	t.Helper()
 	cfg := DefaultConfig()
 	j, err := journal.Open(path, journal.Options{Terminal: cfg.Terminal.ID, Now: now})
 	if err != nil {
@@ -40,7 +48,7 @@ func newTestTill(t testing.TB) (*Till, *journal.Journal, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewTill(cfg, j, cat, now, nil), j, path
+	return NewTill(cfg, j, cat, now, log), j
 }
 
 func payCash(t *testing.T, till *Till, tendered int64) *Receipt {
