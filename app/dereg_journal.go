@@ -78,8 +78,10 @@ func snapshotJournal(path string, w io.Writer, size func(int64)) error {
 // the live journal is carried over, and no page of the new file ever held it.
 func freshJournal(path string, live *journal.Journal, terminal string, now func() time.Time,
 	keep func(bucket, key string) bool, kind string, data any, changes ...journal.StateChange) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) { // left by a crash
-		return fmt.Errorf("new journal: %w", err)
+	for _, p := range []string{path, journal.LogPath(path)} { // left by a crash
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("new journal: %w", err)
+		}
 	}
 	var all []journal.StateChange
 	for _, bucket := range journal.StateBuckets {
@@ -103,6 +105,11 @@ func freshJournal(path string, live *journal.Journal, terminal string, now func(
 		err = cerr
 	}
 	if err != nil {
+		return fmt.Errorf("new journal: %w", err)
+	}
+	// Closed, the file holds everything; the journal installed at the live path keeps
+	// its log there.
+	if err := os.Remove(journal.LogPath(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("new journal: %w", err)
 	}
 	return nil

@@ -13,8 +13,10 @@ import (
 
 // PutHeld stores a held sale under id, durably.
 func (j *Journal) PutHeld(id string, sale json.RawMessage) error {
-	err := j.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketHeld).Put([]byte(id), sale) })
-	if err != nil {
+	if sale == nil {
+		sale = json.RawMessage("null")
+	}
+	if err := j.commit(nil, logEntry{Held: []heldChange{{ID: id, Sale: sale}}}); err != nil {
 		return fmt.Errorf("journal: hold sale %s: %w", id, err)
 	}
 	return nil
@@ -22,8 +24,7 @@ func (j *Journal) PutHeld(id string, sale json.RawMessage) error {
 
 // DeleteHeld removes a held sale.
 func (j *Journal) DeleteHeld(id string) error {
-	err := j.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketHeld).Delete([]byte(id)) })
-	if err != nil {
+	if err := j.commit(nil, logEntry{Held: []heldChange{{ID: id}}}); err != nil {
 		return fmt.Errorf("journal: release held sale %s: %w", id, err)
 	}
 	return nil
@@ -31,12 +32,14 @@ func (j *Journal) DeleteHeld(id string) error {
 
 // Held returns every held sale by ID.
 func (j *Journal) Held() (map[string]json.RawMessage, error) {
-	out := map[string]json.RawMessage{}
-	err := j.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketHeld).ForEach(func(k, v []byte) error {
-			out[string(k)] = append(json.RawMessage(nil), v...)
-			return nil
-		})
-	})
-	return out, err
+	all, err := j.keyed(func(tx *bolt.Tx) (*bolt.Bucket, error) { return tx.Bucket(bucketHeld), nil },
+		func(o *overlay) map[string][]byte { return o.held })
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]json.RawMessage, len(all))
+	for id, sale := range all {
+		out[id] = sale
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 // Package journal is the till's durable, append-only, hash-chained record of every sale,
-// payment and admin action, kept in a bbolt file. Each append is its own fsynced
-// transaction: when Append returns, the record survives a power cut.
+// payment and admin action, kept in a bbolt file. Each append is durable when it
+// returns: it is one entry in a write-ahead log beside the file, synced on its own, and
+// reaches bbolt in batches (wal.go, checkpoint.go).
 package journal
 
 import (
@@ -8,10 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -43,7 +44,15 @@ type Journal struct {
 	path     string
 	terminal string
 	now      func() time.Time
+	readOnly bool
 	filledTo atomic.Int64 // file offset up to which zeros are written ahead (prealloc.go)
+
+	mu     sync.RWMutex // guards the fields below; writers hold it across the log write
+	log    *walLog      // nil when read-only
+	pend   overlay      // in the log, not yet in bbolt
+	head   chainHead    // the newest record, pending or not
+	closed bool
+	broken error // a log write whose outcome on disk is unknown: no more writes
 }
 
 // Open opens or creates the journal at path. A file that is locked, corrupt, foreign or
@@ -97,8 +106,18 @@ func Open(path string, opt Options) (*Journal, error) {
 			return nil, err
 		}
 	}
-	j := &Journal{db: db, path: path, terminal: opt.Terminal, now: opt.Now}
-	if err := j.checkOrInit(opt.ReadOnly); err != nil {
+	j := &Journal{db: db, path: path, terminal: opt.Terminal, now: opt.Now, readOnly: opt.ReadOnly}
+	fresh, err := j.checkOrInit(opt.ReadOnly)
+	if err == nil {
+		err = j.openLog()
+	}
+	if err == nil && fresh {
+		_, err = j.Append(KindJournalOpened, map[string]any{"schema": SchemaVersion})
+	}
+	if err != nil {
+		if j.log != nil {
+			j.log.close()
+		}
 		db.Close()
 		return nil, err
 	}
@@ -133,10 +152,11 @@ func checkTruncated(db *bolt.DB, path string) error {
 	})
 }
 
-// checkOrInit verifies the meta data of an existing journal, or lays out a new one.
-func (j *Journal) checkOrInit(readOnly bool) error {
-	var fresh, needState bool
-	err := j.db.View(func(tx *bolt.Tx) error {
+// checkOrInit verifies the meta data of an existing journal, or lays out a new one
+// (fresh: the caller appends its first record).
+func (j *Journal) checkOrInit(readOnly bool) (fresh bool, err error) {
+	var needState, needLogID bool
+	err = j.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			empty := true
@@ -163,6 +183,7 @@ func (j *Journal) checkOrInit(readOnly bool) error {
 			}
 		}
 		needState = tx.Bucket(bucketState) == nil
+		needLogID = meta.Get(keyLogID) == nil
 		term := string(meta.Get(keyTerminal))
 		if readOnly || j.terminal == "" {
 			j.terminal = term
@@ -171,15 +192,24 @@ func (j *Journal) checkOrInit(readOnly bool) error {
 		}
 		return nil
 	})
-	if err == nil && needState && !readOnly {
-		// Journals made before the state bucket existed get it on first writable open.
-		err = j.db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucketState); return err })
+	if err == nil && (needState || needLogID) && !readOnly {
+		// Journals made before the state bucket or the log existed get them on first
+		// writable open.
+		err = j.db.Update(func(tx *bolt.Tx) error {
+			if _, err := tx.CreateBucketIfNotExists(bucketState); err != nil {
+				return err
+			}
+			if tx.Bucket(bucketMeta).Get(keyLogID) != nil {
+				return nil
+			}
+			return tx.Bucket(bucketMeta).Put(keyLogID, []byte(newLogID()))
+		})
 	}
 	if err != nil || !fresh {
-		return err
+		return false, err
 	}
 	if readOnly {
-		return fmt.Errorf("journal: %s is empty: %w", j.path, ErrCorrupt)
+		return false, fmt.Errorf("journal: %s is empty: %w", j.path, ErrCorrupt)
 	}
 	if err := j.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
@@ -193,6 +223,7 @@ func (j *Journal) checkOrInit(readOnly bool) error {
 			string(keySchema):   strconv.Itoa(SchemaVersion),
 			string(keyTerminal): j.terminal,
 			string(keyCreated):  j.now().UTC().Format(time.RFC3339Nano),
+			string(keyLogID):    newLogID(),
 		} {
 			if err := meta.Put([]byte(k), []byte(v)); err != nil {
 				return err
@@ -200,10 +231,9 @@ func (j *Journal) checkOrInit(readOnly bool) error {
 		}
 		return nil
 	}); err != nil {
-		return fmt.Errorf("journal: create %s: %w", j.path, err)
+		return false, fmt.Errorf("journal: create %s: %w", j.path, err)
 	}
-	_, err = j.Append(KindJournalOpened, map[string]any{"schema": SchemaVersion})
-	return err
+	return true, nil
 }
 
 // Path is the journal file's path.
@@ -211,73 +241,6 @@ func (j *Journal) Path() string { return j.path }
 
 // Terminal is the terminal ID the journal belongs to.
 func (j *Journal) Terminal() string { return j.terminal }
-
-// Close closes the file. Appends after Close fail with ErrClosed.
-func (j *Journal) Close() error { return j.db.Close() }
-
-// Append durably adds a record of kind with data (marshalled to JSON) and returns it.
-// The record is on disk (fsynced) when Append returns without error.
-func (j *Journal) Append(kind string, data any) (Record, error) {
-	return j.appendTx(kind, data, nil)
-}
-
-// appendTx appends a record, running also (when not nil) in the same transaction.
-func (j *Journal) appendTx(kind string, data any, also func(*bolt.Tx) error) (Record, error) {
-	if !utf8.ValidString(kind) { // JSON would store it altered, breaking the hash
-		return Record{}, fmt.Errorf("journal: append %q: kind is not valid UTF-8", kind)
-	}
-	raw, err := canonicalJSON(data)
-	if err != nil {
-		return Record{}, fmt.Errorf("journal: append %s: %w", kind, err)
-	}
-	var rec Record
-	var size int64
-	err = j.db.Update(func(tx *bolt.Tx) error {
-		records := tx.Bucket(bucketRecords)
-		head, err := readHead(records)
-		if err != nil {
-			return err
-		}
-		rec = Record{
-			Seq: head.Seq + 1, Terminal: j.terminal, Time: j.now().UTC(), Kind: kind,
-			Data: raw, Prev: head.Hash,
-		}
-		rec.Hash = rec.computeHash()
-		enc, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		records.FillPercent = 1 // keys only ever grow: fill pages instead of splitting them in half
-		if err := records.Put(seqKey(rec.Seq), enc); err != nil {
-			return err
-		}
-		newHead, err := json.Marshal(chainHead{Seq: rec.Seq, Hash: rec.Hash})
-		if err != nil {
-			return err
-		}
-		if err := records.Put(headKey, newHead); err != nil {
-			return err
-		}
-		if also != nil {
-			if err := also(tx); err != nil {
-				return err
-			}
-		}
-		size = tx.Size()
-		return nil
-	})
-	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		err = ErrClosed
-	}
-	if err != nil {
-		return Record{}, fmt.Errorf("journal: append %s: %w", kind, err)
-	}
-	if err := j.keepAhead(size); err != nil {
-		// The record is committed; only the next appends may be slower.
-		slog.Warn("journal: pre-allocation failed", "path", j.path, "err", err)
-	}
-	return rec, nil
-}
 
 // canonicalJSON marshals data (or takes raw JSON) into the compact, HTML-escaped form
 // encoding/json produces, so the bytes hashed are the bytes stored and read back.
@@ -295,17 +258,6 @@ func canonicalJSON(data any) (json.RawMessage, error) {
 	}
 	json.HTMLEscape(&escaped, compact.Bytes())
 	return escaped.Bytes(), nil
-}
-
-// LastSeq returns the sequence number of the newest record.
-func (j *Journal) LastSeq() (uint64, error) {
-	var last uint64
-	err := j.db.View(func(tx *bolt.Tx) error {
-		head, err := readHead(tx.Bucket(bucketRecords))
-		last = head.Seq
-		return err
-	})
-	return last, err
 }
 
 // readHead returns the chain head; a journal with no record yet has the zero head.

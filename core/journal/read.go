@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,11 +27,36 @@ func (f Filter) match(r Record) bool {
 		(f.Kind == "" || f.Kind == r.Kind)
 }
 
+// snapshot runs fn with a read transaction and a copy of the pending records that
+// belong together: no checkpoint falls between them. fn runs without the journal's
+// lock, so it may append.
+func (j *Journal) snapshot(fn func(tx *bolt.Tx, pending []Record) error) error {
+	j.mu.RLock()
+	if j.closed {
+		j.mu.RUnlock()
+		return ErrClosed
+	}
+	tx, err := j.db.Begin(false)
+	pending := slices.Clone(j.pend.records)
+	j.mu.RUnlock()
+	if err != nil {
+		return fmt.Errorf("journal: read: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(tx, pending)
+}
+
 // Each calls fn for every record matching f, oldest first. Returning ErrStop from fn
 // ends the walk early.
 func (j *Journal) Each(f Filter, fn func(Record) error) error {
-	err := j.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+	visit := func(r Record) error {
+		if !f.match(r) {
+			return nil
+		}
+		return fn(r)
+	}
+	err := j.snapshot(func(tx *bolt.Tx, pending []Record) error {
+		err := tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
 			if bytes.Equal(k, headKey) {
 				return nil
 			}
@@ -38,11 +64,15 @@ func (j *Journal) Each(f Filter, fn func(Record) error) error {
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("journal: record %x: %w (%v)", k, ErrCorrupt, err)
 			}
-			if !f.match(r) {
-				return nil
-			}
-			return fn(r)
+			return visit(r)
 		})
+		for _, r := range pending {
+			if err != nil {
+				break
+			}
+			err = visit(r)
+		}
+		return err
 	})
 	if errors.Is(err, ErrStop) {
 		return nil
@@ -53,7 +83,14 @@ func (j *Journal) Each(f Filter, fn func(Record) error) error {
 // Get returns the record with sequence number seq.
 func (j *Journal) Get(seq uint64) (Record, error) {
 	var r Record
-	err := j.db.View(func(tx *bolt.Tx) error {
+	err := j.snapshot(func(tx *bolt.Tx, pending []Record) error {
+		if len(pending) > 0 && seq >= pending[0].Seq {
+			if i := seq - pending[0].Seq; i < uint64(len(pending)) {
+				r = pending[i]
+				return nil
+			}
+			return fmt.Errorf("journal: record %d not found", seq)
+		}
 		v := tx.Bucket(bucketRecords).Get(seqKey(seq))
 		if v == nil {
 			return fmt.Errorf("journal: record %d not found", seq)
@@ -85,17 +122,12 @@ type VerifyResult struct {
 // the first bad record.
 func (j *Journal) Verify() (VerifyResult, error) {
 	var res VerifyResult
-	err := j.db.View(func(tx *bolt.Tx) error {
+	err := j.snapshot(func(tx *bolt.Tx, pending []Record) error {
 		prev := ""
 		var want uint64 = 1
-		c := tx.Bucket(bucketRecords).Cursor()
-		for k, v := c.First(); k != nil && !bytes.Equal(k, headKey); k, v = c.Next() {
-			var r Record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return &ChainError{Seq: want, Reason: "undecodable record: " + err.Error()}
-			}
+		check := func(r Record, key []byte) error {
 			switch {
-			case r.Seq != want || string(seqKey(r.Seq)) != string(k):
+			case r.Seq != want || key != nil && string(seqKey(r.Seq)) != string(key):
 				return &ChainError{Seq: want, Reason: fmt.Sprintf("found sequence %d", r.Seq)}
 			case r.Terminal != j.terminal:
 				return &ChainError{Seq: r.Seq, Reason: fmt.Sprintf("terminal %q, journal is %q", r.Terminal, j.terminal)}
@@ -107,6 +139,17 @@ func (j *Journal) Verify() (VerifyResult, error) {
 			prev = r.Hash
 			res.Records = r.Seq
 			want++
+			return nil
+		}
+		c := tx.Bucket(bucketRecords).Cursor()
+		for k, v := c.First(); k != nil && !bytes.Equal(k, headKey); k, v = c.Next() {
+			var r Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return &ChainError{Seq: want, Reason: "undecodable record: " + err.Error()}
+			}
+			if err := check(r, k); err != nil {
+				return err
+			}
 		}
 		head, err := readHead(tx.Bucket(bucketRecords))
 		if err != nil {
@@ -114,6 +157,11 @@ func (j *Journal) Verify() (VerifyResult, error) {
 		}
 		if head.Hash != prev || head.Seq != res.Records {
 			return &ChainError{Seq: want, Reason: fmt.Sprintf("records missing after the last one (the chain head names record %d)", head.Seq)}
+		}
+		for _, r := range pending { // from the write-ahead log, checked as they were loaded
+			if err := check(r, nil); err != nil {
+				return err
+			}
 		}
 		res.LastHash = prev
 		return nil

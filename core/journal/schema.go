@@ -23,6 +23,8 @@ var (
 	keySchema   = []byte("schema_version")
 	keyTerminal = []byte("terminal_id")
 	keyCreated  = []byte("created")
+	keyLogID    = []byte("log_id")  // random ID that ties the write-ahead log to this file
+	keyLogGen   = []byte("log_gen") // the newest log generation applied to this file
 )
 
 var allBuckets = [][]byte{bucketMeta, bucketRecords, bucketHeld, bucketState}

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -57,16 +58,10 @@ func applyState(tx *bolt.Tx, changes []StateChange) error {
 	return nil
 }
 
-// AppendWith appends a record and applies state changes in one durable transaction:
-// both happen or neither does.
-func (j *Journal) AppendWith(kind string, data any, changes ...StateChange) (Record, error) {
-	return j.appendTx(kind, data, func(tx *bolt.Tx) error { return applyState(tx, changes) })
-}
-
 // PutState applies state changes without a journal record (bookkeeping that needs no
 // audit, e.g. a lockout counter), durably.
 func (j *Journal) PutState(changes ...StateChange) error {
-	if err := j.db.Update(func(tx *bolt.Tx) error { return applyState(tx, changes) }); err != nil {
+	if err := j.commit(nil, logEntry{State: changes}); err != nil {
 		return fmt.Errorf("journal: put state: %w", err)
 	}
 	return nil
@@ -74,15 +69,25 @@ func (j *Journal) PutState(changes ...StateChange) error {
 
 // GetState returns a copy of one state value, or nil when it is not set.
 func (j *Journal) GetState(bucket, key string) ([]byte, error) {
+	if !slices.Contains(StateBuckets, bucket) {
+		return nil, fmt.Errorf("%w: %q", ErrNoStateBucket, bucket)
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		return nil, ErrClosed
+	}
+	if v, ok := j.pend.stateValue(bucket, key); ok {
+		return bytes.Clone(v), nil
+	}
 	var out []byte
 	err := j.db.View(func(tx *bolt.Tx) error {
 		b, err := stateBucket(tx, bucket)
 		if err != nil || b == nil {
 			return err
 		}
-		if v := b.Get([]byte(key)); v != nil {
-			out = append([]byte(nil), v...)
-		}
+		out = bytes.Clone(b.Get([]byte(key))) // an empty value stays set, and empty
+
 		return nil
 	})
 	return out, err
@@ -90,11 +95,36 @@ func (j *Journal) GetState(bucket, key string) ([]byte, error) {
 
 // EachState calls fn with every key and value of a state bucket, in key order.
 func (j *Journal) EachState(bucket string, fn func(key string, value []byte) error) error {
-	return j.db.View(func(tx *bolt.Tx) error {
-		b, err := stateBucket(tx, bucket)
+	if !slices.Contains(StateBuckets, bucket) {
+		return fmt.Errorf("%w: %q", ErrNoStateBucket, bucket)
+	}
+	all, err := j.keyed(func(tx *bolt.Tx) (*bolt.Bucket, error) { return stateBucket(tx, bucket) },
+		func(o *overlay) map[string][]byte { return o.state[bucket] })
+	if err != nil {
+		return err
+	}
+	return sortedEach(all, fn)
+}
+
+// keyed reads a bucket (nil: none yet) from bbolt with the overlay's pending changes on
+// top, as one consistent copy.
+func (j *Journal) keyed(bucket func(*bolt.Tx) (*bolt.Bucket, error), pending func(*overlay) map[string][]byte) (map[string][]byte, error) {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		return nil, ErrClosed
+	}
+	all := map[string][]byte{}
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := bucket(tx)
 		if err != nil || b == nil {
 			return err
 		}
-		return b.ForEach(func(k, v []byte) error { return fn(string(k), v) })
+		return b.ForEach(func(k, v []byte) error { all[string(k)] = bytes.Clone(v); return nil })
 	})
+	if err != nil {
+		return nil, err
+	}
+	mergeInto(all, pending(&j.pend))
+	return all, nil
 }
