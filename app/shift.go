@@ -266,6 +266,38 @@ func (s *Shifts) XReport(now time.Time) (reports.Report, error) {
 	return rep, nil
 }
 
+// XTaken is the journal record of an X report a manager took: who, of which shift, and
+// the figures they saw, so the audit shows every look at the drawer mid-shift.
+type XTaken struct {
+	Operator string       `json:"operator"`
+	Shift    string       `json:"shift"`
+	UpToSeq  uint64       `json:"up_to_seq"`
+	Net      money.Amount `json:"net"`
+	Expected money.Amount `json:"drawer_expected"`
+}
+
+// TakeXReport is XReport for operator, journaled ("report.x") before it is returned.
+func (s *Shifts) TakeXReport(operator string, now time.Time) (reports.Report, error) {
+	if err := checkOperator(operator); err != nil {
+		return reports.Report{}, fmt.Errorf("x report: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.current()
+	if err != nil {
+		return reports.Report{}, fmt.Errorf("x report: %w", err)
+	}
+	rep, err := s.shiftReport(cur, now, 0)
+	if err != nil {
+		return reports.Report{}, fmt.Errorf("x report: %w", err)
+	}
+	taken := XTaken{Operator: operator, Shift: cur.ID, UpToSeq: rep.LastSeq, Net: rep.Net, Expected: rep.Drawer.Expected}
+	if _, err := s.till.Journal().Append(reports.KindXReport, taken); err != nil {
+		return reports.Report{}, s.till.notRecorded("x report", err)
+	}
+	return rep, nil
+}
+
 // shiftReport builds the X report of shift cur up to record upTo (0: the last).
 func (s *Shifts) shiftReport(cur *Shift, to time.Time, upTo uint64) (reports.Report, error) {
 	recs, err := s.records(cur.AfterSeq, upTo)

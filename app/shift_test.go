@@ -382,3 +382,41 @@ func TestShiftSalesGate(t *testing.T) {
 		t.Fatalf("scan after close = %v, want ErrNoShift", err)
 	}
 }
+
+// Taking an X report is journaled (who looked at the drawer, and what they saw), and
+// the record does not count in later reports.
+func TestTakeXReportIsJournaled(t *testing.T) {
+	s, till, j := newShiftFixture(t)
+	if _, err := s.TakeXReport("mgr1", time.Now()); !errors.Is(err, ErrNoShift) {
+		t.Fatalf("X report with no shift = %v", err)
+	}
+	openShift(t, s, 10000)
+	ringUp(t, till, water)
+	payCash(t, till, 200)
+	if _, err := s.TakeXReport("", time.Now()); err == nil {
+		t.Error("X report with no operator succeeded")
+	}
+	first, err := s.TakeXReport("mgr1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var taken []XTaken
+	err = j.Each(journal.Filter{Kind: reports.KindXReport}, func(r journal.Record) error {
+		var x XTaken
+		if err := json.Unmarshal(r.Data, &x); err != nil {
+			return err
+		}
+		taken = append(taken, x)
+		return nil
+	})
+	if err != nil || len(taken) != 1 {
+		t.Fatalf("report.x records = %+v, %v", taken, err)
+	}
+	if x := taken[0]; x.Operator != "mgr1" || x.Net != first.Net || x.Expected != 10200 || x.UpToSeq != first.LastSeq || x.Shift == "" {
+		t.Errorf("report.x = %+v, report net %s", x, first.Net.Plain())
+	}
+	again, err := s.XReport(time.Now())
+	if err != nil || again.Records != first.Records || again.Net != first.Net {
+		t.Errorf("X report after a report.x record: %d records, net %s; before %d, %s (%v)", again.Records, again.Net.Plain(), first.Records, first.Net.Plain(), err)
+	}
+}

@@ -103,7 +103,7 @@ func (v *ReportView) Show(r reports.Report) {
 // showX shows the open shift's X report as of now.
 func (v *ReportView) showX() {
 	v.cancelZ()
-	r, err := v.shifts.XReport(v.now())
+	r, err := v.shifts.TakeXReport(v.operator, v.now())
 	if err != nil {
 		v.fail(err)
 		return

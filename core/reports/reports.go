@@ -46,6 +46,7 @@ const (
 	KindCashOut     = "shift.cash_out"
 	KindShiftClosed = "shift.closed"
 	KindZReport     = "report.z"
+	KindXReport     = "report.x" // an X report taken (shown, printed or exported): who and when
 	KindRefund      = "refund"
 	KindSettlement  = "settlement"
 )
