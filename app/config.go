@@ -81,6 +81,9 @@ type StoreConfig struct {
 // UIConfig holds screen settings.
 type UIConfig struct {
 	Language string `toml:"language"` // "auto" (system locale), "zh" or "en"
+	// IdleLogoutMinutes signs the operator off after this long with no key, scan or
+	// tap (the sale in progress is held first); 0 never does.
+	IdleLogoutMinutes int `toml:"idle_logout_minutes"`
 }
 
 // CatalogConfig says where products come from.
@@ -102,7 +105,7 @@ func DefaultConfig() Config {
 			NameZH: "收银台演示超市", NameEN: "Tilldesk Demo Market",
 			Address: "上海市浦东新区示例路 88 号", Phone: "021-00000000",
 		},
-		UI:      UIConfig{Language: "auto"},
+		UI:      UIConfig{Language: "auto", IdleLogoutMinutes: 15},
 		Receipt: ReceiptConfig{Width: 32, Footer: "谢谢惠顾 Thank you"},
 		Devices: DevicesConfig{
 			Scanner: ScannerConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 9600}.Defaults()}, Suffix: "CR"},
@@ -123,6 +126,9 @@ func (c Config) Validate() error {
 	case "auto", "zh", "en":
 	default:
 		errs = append(errs, fmt.Errorf("ui.language %q must be auto, zh or en", c.UI.Language))
+	}
+	if c.UI.IdleLogoutMinutes < 0 || c.UI.IdleLogoutMinutes > 24*60 {
+		errs = append(errs, fmt.Errorf("ui.idle_logout_minutes %d must be 0 (never) to 1440", c.UI.IdleLogoutMinutes))
 	}
 	for role, kind := range map[string]string{"devices.scanner": c.Devices.Scanner.Kind, "devices.printer": c.Devices.Printer.Kind} {
 		switch kind {

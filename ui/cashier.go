@@ -68,6 +68,9 @@ type Cashier struct {
 	config     app.Config             // the configuration in force (EnableSettings)
 	saveConfig func(app.Config) error // writes a new configuration
 	wedge      *wedgeRouter           // catches keyboard-wedge scans in the wrong field
+	idle       idleWatch              // when the operator last did anything (idle.go)
+	// afterSignOn runs once an operator is signed on (the registration prompt).
+	afterSignOn func()
 }
 
 // NewCashier builds the cashier screen for till in window win, in language "zh" or "en".
@@ -157,7 +160,7 @@ func boldLabel(s string) *widget.Label {
 
 // key makes a large button for a function key and remembers it for the keyboard.
 func (c *Cashier) key(k fyne.KeyName, label string, action func()) *widget.Button {
-	b := widget.NewButton(fmt.Sprintf("%s  %s", k, tr(label)), func() { action(); c.focusScan() })
+	b := widget.NewButton(fmt.Sprintf("%s  %s", k, tr(label)), func() { noteInput(); action(); c.focusScan() })
 	c.Keys[k] = b
 	return b
 }
@@ -269,7 +272,10 @@ func (c *Cashier) StartClock(stop <-chan struct{}) {
 			case <-stop:
 				return
 			case now := <-tick.C:
-				fyne.Do(func() { c.Clock.SetText(now.Format("2006-01-02 15:04:05")) })
+				fyne.Do(func() {
+					c.Clock.SetText(now.Format("2006-01-02 15:04:05"))
+					c.checkIdle(now)
+				})
 			}
 		}
 	}()

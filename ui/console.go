@@ -45,6 +45,10 @@ func (c *Cashier) SignedOn() {
 	c.refresh()
 	c.say(tr("msg.ready"))
 	c.win.Canvas().Focus(c.Scan)
+	c.idle = idleWatch{}
+	if c.afterSignOn != nil {
+		c.afterSignOn()
+	}
 }
 
 // EnableManagerConsole wires the whole manager console for a started session:
@@ -53,6 +57,29 @@ func (c *Cashier) EnableManagerConsole(s *app.Session, logout func()) {
 	refunds := app.NewRefunds(s.Till, app.RefundsOptions{Language: c.language, Labels: ReceiptLabels})
 	c.EnableConsole(Console{Auth: s.Auth, Shifts: s.Shifts, Logout: logout,
 		Extra: []ConsoleItem{c.JournalConsoleItem(refunds), c.registerItem(s), c.deregisterItem(s)}})
+	c.afterSignOn = func() { c.askRegistration(s) }
+}
+
+// askRegistration makes registration the first thing on a till that is not registered
+// (outside demo mode, which sells unregistered): a technician gets the registration
+// screen at once; a manager gets it once a technician approves on the spot (the
+// override dialog, journaled); a cashier is told who must do it.
+func (c *Cashier) askRegistration(s *app.Session) {
+	if s.Config.Terminal.Demo || s.Registration.Status() != app.StatusUnregistered {
+		return
+	}
+	cur, ok := s.Auth.Current()
+	if !ok {
+		return
+	}
+	if !cur.Can(users.Register) && cur.Role != users.Manager {
+		c.fail(app.ErrNotRegistered)
+		return
+	}
+	c.fail(app.ErrNotRegistered)
+	if d := Authorize(c.win, s.Auth, users.Register, func(*app.Approval) { c.registerItem(s).Open(cur.Operator) }); d != nil {
+		c.track(d)
+	}
 }
 
 // ShowDeregistration opens the deregistration wizard for the signed-on operator.

@@ -38,6 +38,8 @@ func errorText(err error) string {
 		{errNotSignedOn, "err.not_signed_on"},
 		{app.ErrNoShift, "shift.err.none"},
 		{app.ErrDeregistered, "err.deregistered"},
+		{app.ErrNotRegistered, "err.not_registered"},
+		{app.ErrDeregistering, "err.deregistering"},
 		{app.ErrNoPrinter, "msg.no_printer"},
 		{printer.ErrPaperOut, "err.paper_out"},
 		{printer.ErrCoverOpen, "err.cover_open"},

@@ -26,6 +26,7 @@ func NewKeyEntry() *KeyEntry {
 // TypedKey offers the key to OnKey, then to the wedge router (Enter ending a scanner
 // burst in the wrong field), then to the entry.
 func (e *KeyEntry) TypedKey(k *fyne.KeyEvent) {
+	noteInput()
 	if e.OnKey != nil && e.OnKey(k) {
 		return
 	}
@@ -46,6 +47,7 @@ func (e *KeyEntry) KeyDown(k *fyne.KeyEvent) {
 
 // TypedRune shows the rune to the wedge router, then types it.
 func (e *KeyEntry) TypedRune(r rune) {
+	noteInput()
 	if e.wedge != nil {
 		e.wedge.key(e, r)
 	}
