@@ -74,7 +74,7 @@ func (b *Browser) Page(q BrowseQuery, before uint64, limit int) (BrowsePage, err
 		seq = before - 1
 	}
 	var page BrowsePage
-	for ; seq > 0; seq-- {
+	for first := b.till.journal.FirstSeq(); seq >= first && seq > 0; seq-- {
 		rec, err := b.till.journal.Get(seq)
 		if err != nil {
 			return page, fmt.Errorf("browse: %w", err)

@@ -127,7 +127,12 @@ func journalCommand(paths Paths, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "tilldesk journal verify: FAILED:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "journal %s: OK, %d records, terminal %s, last hash %s\n", paths.Journal(), res.Records, j.Terminal(), res.LastHash)
+		if res.Continues.Seq == 0 {
+			fmt.Fprintf(stdout, "journal %s: OK, %d records, terminal %s, last hash %s\n", paths.Journal(), res.Records, j.Terminal(), res.LastHash)
+		} else {
+			fmt.Fprintf(stdout, "journal %s: OK, records %d to %d, terminal %s, last hash %s\n  continues the chain of the journal cleared at deregistration after its record %d (hash %s)\n",
+				paths.Journal(), res.Continues.Seq+1, res.Records, j.Terminal(), res.LastHash, res.Continues.Seq, res.Continues.Hash)
+		}
 		return 0
 	case "export":
 		return journalExport(paths, args[1:], stdout, stderr)

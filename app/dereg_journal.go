@@ -72,11 +72,13 @@ func snapshotJournal(path string, w io.Writer, size func(int64)) error {
 	})
 }
 
-// freshJournal builds a new journal for terminal at path: its genesis record, then one
-// record (kind, data) committed together with the live journal's state entries that
-// keep accepts and the given changes (which win over kept entries). Nothing else of
-// the live journal is carried over, and no page of the new file ever held it.
-func freshJournal(path string, live *journal.Journal, terminal string, now func() time.Time,
+// freshJournal builds a new journal for terminal at path: its genesis record (linked to
+// continues, when set, so the chain and the receipt numbers go on from the old
+// journal's last record), then one record (kind, data) committed together with the live
+// journal's state entries that keep accepts and the given changes (which win over kept
+// entries). Nothing else of the live journal is carried over, and no page of the new
+// file ever held it.
+func freshJournal(path string, live *journal.Journal, terminal string, continues journal.Link, now func() time.Time,
 	keep func(bucket, key string) bool, kind string, data any, changes ...journal.StateChange) error {
 	for _, p := range []string{path, journal.LogPath(path)} { // left by a crash
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -96,7 +98,7 @@ func freshJournal(path string, live *journal.Journal, terminal string, now func(
 		}
 	}
 	all = append(all, changes...)
-	j, err := journal.Open(path, journal.Options{Terminal: terminal, Now: now})
+	j, err := journal.Open(path, journal.Options{Terminal: terminal, Now: now, Continues: continues})
 	if err != nil {
 		return fmt.Errorf("new journal: %w", err)
 	}

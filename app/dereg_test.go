@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tilldesk/core/backup"
 	"tilldesk/core/dereg"
@@ -76,6 +77,17 @@ func TestDeregEndToEnd(t *testing.T) {
 	if held, _ := j.Held(); len(held) != 0 {
 		t.Fatalf("held sales left: %v", held)
 	}
+	// The new journal continues the old chain: numbers go on, the first record links to
+	// the old last hash, so receipt numbers never repeat.
+	if res, err := j.Verify(); err != nil || res.Continues.Seq != cleared.PreviousRecords || res.Continues.Hash != cleared.PreviousLastHash {
+		t.Fatalf("the cleared journal does not continue the old chain: %+v, %v", res, err)
+	}
+	if j.FirstSeq() != cleared.PreviousRecords+1 {
+		t.Fatalf("FirstSeq = %d", j.FirstSeq())
+	}
+	if first, err := j.Get(cleared.PreviousRecords + 1); err != nil || first.Kind != journal.KindJournalOpened || first.Prev != cleared.PreviousLastHash {
+		t.Fatalf("first record of the cleared journal: %+v, %v", first, err)
+	}
 	if v, _ := j.GetState("settings", "acquirer.tmk"); v != nil {
 		t.Fatal("secret still in the settings state")
 	}
@@ -133,6 +145,19 @@ func TestDeregEndToEnd(t *testing.T) {
 	}
 	if _, err := f.s.Till.Scan(water); err != nil {
 		t.Fatalf("after registering again: %v", err)
+	}
+	// Browsing and the day's reports work over the continued chain.
+	page, err := NewBrowser(f.s.Till).Page(BrowseQuery{}, 0, 100)
+	if err != nil || len(page.Rows) == 0 {
+		t.Fatalf("browsing the cleared journal: %+v, %v", page, err)
+	}
+	shifts := NewShifts(f.s.Till, ShiftOptions{ReportDir: t.TempDir()})
+	if _, err := shifts.Open("mgr-2", 10000); err != nil {
+		t.Fatal(err)
+	}
+	payCash(t, f.s.Till, 200)
+	if rep, err := shifts.XReport(time.Now()); err != nil || rep.Sales.Count != 1 {
+		t.Fatalf("X report over the continued chain: %+v, %v", rep.Sales, err)
 	}
 	if _, ok, _ := dereg.Load(f.s.Journal); ok {
 		t.Fatal("the finished deregistration's state survived the new registration")

@@ -88,7 +88,7 @@ func (w *DeregWizard) ClearAndWipe() error {
 		return bucket == terminalBucket || (bucket == "settings" && slices.Contains(w.opt.KeepSettings, key))
 	}
 	built := j.Path() + ".cleared"
-	if err := freshJournal(built, j, j.Terminal(), w.s.Till.now, keep, KindJournalCleared, rec, change); err != nil {
+	if err := freshJournal(built, j, j.Terminal(), journal.Link{Seq: prev.Records, Hash: prev.LastHash}, w.s.Till.now, keep, KindJournalCleared, rec, change); err != nil {
 		return fmt.Errorf("clear: %w", err)
 	}
 	deregTestHook("wipe.built")

@@ -290,7 +290,7 @@ func (s *Session) rekeyJournal(r *Registration, terminal, operator string) error
 	archive := filepath.Join(filepath.Dir(path), fmt.Sprintf("journal-%s-%s.db", old, s.Till.now().UTC().Format("20060102T150405Z")))
 	data := map[string]string{"from": old, "to": terminal, "operator": operator, "archived": filepath.Base(archive)}
 	keepAll := func(string, string) bool { return true }
-	if err := freshJournal(built, s.Journal, terminal, s.Till.now, keepAll, KindTerminalRekeyed, data); err != nil {
+	if err := freshJournal(built, s.Journal, terminal, journal.Link{}, s.Till.now, keepAll, KindTerminalRekeyed, data); err != nil {
 		return err
 	}
 	err := s.reopenJournal(terminal, func(path string) error { return installJournal(built, path, archive) }, nil, nil)

@@ -317,7 +317,7 @@ func (s *Shifts) records(after, upTo uint64) ([]journal.Record, error) {
 		}
 	}
 	var out []journal.Record
-	for seq := after + 1; seq <= upTo; seq++ {
+	for seq := max(after+1, s.till.Journal().FirstSeq()); seq <= upTo; seq++ {
 		r, err := s.till.Journal().Get(seq)
 		if err != nil {
 			return nil, err

@@ -39,6 +39,13 @@ func (j *Journal) fileState() (id string, applied uint64, head chainHead, err er
 				return fmt.Errorf("journal: %s: log generation %q: %w", j.path, v, ErrCorrupt)
 			}
 		}
+		if v := meta.Get(keyContinues); v != nil {
+			var link Link
+			if err := json.Unmarshal(v, &link); err != nil {
+				return fmt.Errorf("journal: %s: chain link %q: %w", j.path, v, ErrCorrupt)
+			}
+			j.first = link.Seq + 1
+		}
 		head, err = readHead(tx.Bucket(bucketRecords))
 		return err
 	})

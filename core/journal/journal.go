@@ -36,6 +36,17 @@ type Options struct {
 	Now         func() time.Time // clock; time.Now when nil
 	LockTimeout time.Duration    // how long to wait for another process's lock; 2s when 0
 	ReadOnly    bool             // open for verify/export only
+	// Continues, when a new journal is created, is the last record of the journal it
+	// replaces (a journal cleared at deregistration): the new chain starts at the next
+	// sequence number and links to that record's hash, so receipt numbers never repeat
+	// and the backup and the new journal form one chain. Ignored for an existing file.
+	Continues Link
+}
+
+// Link names a record of a chain: its sequence number and hash.
+type Link struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
 }
 
 // Journal is an open journal file.
@@ -45,6 +56,7 @@ type Journal struct {
 	terminal string
 	now      func() time.Time
 	readOnly bool
+	first    uint64       // the oldest record's sequence number (FirstSeq)
 	filledTo atomic.Int64 // file offset up to which zeros are written ahead (prealloc.go)
 
 	mu     sync.RWMutex // guards the fields below; writers hold it across the log write
@@ -106,13 +118,17 @@ func Open(path string, opt Options) (*Journal, error) {
 			return nil, err
 		}
 	}
-	j := &Journal{db: db, path: path, terminal: opt.Terminal, now: opt.Now, readOnly: opt.ReadOnly}
-	fresh, err := j.checkOrInit(opt.ReadOnly)
+	j := &Journal{db: db, path: path, terminal: opt.Terminal, now: opt.Now, readOnly: opt.ReadOnly, first: 1}
+	fresh, err := j.checkOrInit(opt.ReadOnly, opt.Continues)
 	if err == nil {
 		err = j.openLog()
 	}
 	if err == nil && fresh {
-		_, err = j.Append(KindJournalOpened, map[string]any{"schema": SchemaVersion})
+		created := map[string]any{"schema": SchemaVersion}
+		if opt.Continues.Seq > 0 {
+			created["continues"] = opt.Continues
+		}
+		_, err = j.Append(KindJournalOpened, created)
 	}
 	if err != nil {
 		if j.log != nil {
@@ -154,7 +170,7 @@ func checkTruncated(db *bolt.DB, path string) error {
 
 // checkOrInit verifies the meta data of an existing journal, or lays out a new one
 // (fresh: the caller appends its first record).
-func (j *Journal) checkOrInit(readOnly bool) (fresh bool, err error) {
+func (j *Journal) checkOrInit(readOnly bool, continues Link) (fresh bool, err error) {
 	var needState, needLogID bool
 	err = j.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -229,12 +245,34 @@ func (j *Journal) checkOrInit(readOnly bool) (fresh bool, err error) {
 				return err
 			}
 		}
+		if continues.Seq > 0 {
+			if continues.Hash == "" {
+				return errors.New("continues a chain with no hash")
+			}
+			link, err := json.Marshal(continues)
+			if err != nil {
+				return err
+			}
+			// The chain head starts at the link, and meta remembers where the chain begins.
+			if err := meta.Put(keyContinues, link); err != nil {
+				return err
+			}
+			head, err := json.Marshal(chainHead(continues))
+			if err != nil {
+				return err
+			}
+			return tx.Bucket(bucketRecords).Put(headKey, head)
+		}
 		return nil
 	}); err != nil {
 		return false, fmt.Errorf("journal: create %s: %w", j.path, err)
 	}
 	return true, nil
 }
+
+// FirstSeq is the sequence number of the journal's oldest record: 1, or in a journal
+// that continues a cleared one's chain, the number after the link (Options.Continues).
+func (j *Journal) FirstSeq() uint64 { return j.first }
 
 // Path is the journal file's path.
 func (j *Journal) Path() string { return j.path }

@@ -112,19 +112,32 @@ func (e *ChainError) Error() string {
 
 // VerifyResult summarises a verified journal.
 type VerifyResult struct {
+	// Records is the newest record's sequence number: the number of records when the
+	// chain starts at 1.
 	Records  uint64
 	LastHash string
+	// Continues is where a journal that continues an earlier one's chain links to
+	// (zero for a chain that starts at 1).
+	Continues Link
 }
 
-// Verify walks the whole chain: sequence numbers contiguous from 1, each record's hash
+// Verify walks the whole chain: sequence numbers contiguous from 1 (or from the record
+// after the one a continuing journal links to, whose hash the first record commits
+// to), each record's hash
 // correct and committing to its predecessor, the terminal ID unchanged, and the chain
 // head's sequence and hash matching the last record. It returns a *ChainError for
 // the first bad record.
 func (j *Journal) Verify() (VerifyResult, error) {
 	var res VerifyResult
 	err := j.snapshot(func(tx *bolt.Tx, pending []Record) error {
-		prev := ""
-		var want uint64 = 1
+		if v := tx.Bucket(bucketMeta).Get(keyContinues); v != nil {
+			if err := json.Unmarshal(v, &res.Continues); err != nil || res.Continues.Seq == 0 {
+				return &ChainError{Seq: 1, Reason: fmt.Sprintf("chain link %q unreadable", v)}
+			}
+		}
+		prev := res.Continues.Hash
+		want := res.Continues.Seq + 1
+		res.Records = res.Continues.Seq
 		check := func(r Record, key []byte) error {
 			switch {
 			case r.Seq != want || key != nil && string(seqKey(r.Seq)) != string(key):

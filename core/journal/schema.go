@@ -25,6 +25,9 @@ var (
 	keyCreated  = []byte("created")
 	keyLogID    = []byte("log_id")  // random ID that ties the write-ahead log to this file
 	keyLogGen   = []byte("log_gen") // the newest log generation applied to this file
+	// keyContinues is the Link (JSON) of the replaced journal's last record, in a
+	// journal that continues its chain; absent when the chain starts at 1.
+	keyContinues = []byte("continues")
 )
 
 var allBuckets = [][]byte{bucketMeta, bucketRecords, bucketHeld, bucketState}

@@ -315,3 +315,59 @@ func TestConcurrentAppendAndRead(t *testing.T) {
 	<-done
 	verifyRecords(t, j, writers*each+1)
 }
+
+// A journal that replaces a cleared one continues its chain: the sequence numbers go on
+// (receipt numbers never repeat) and the first record commits to the old last hash.
+func TestContinuedChain(t *testing.T) {
+	old, _, c := newJournal(t)
+	fill(t, old, 4)
+	last, err := old.Verify()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := testOptions(c)
+	opt.Continues = Link{Seq: last.Records, Hash: last.LastHash}
+	path := filepath.Join(t.TempDir(), "next.db")
+	j := openAt(t, path, opt)
+	if j.FirstSeq() != 6 {
+		t.Errorf("FirstSeq = %d, want 6", j.FirstSeq())
+	}
+	first, err := j.Get(6)
+	if err != nil || first.Kind != KindJournalOpened || first.Prev != last.LastHash {
+		t.Fatalf("first record = %+v, %v", first, err)
+	}
+	if !strings.Contains(string(first.Data), last.LastHash) {
+		t.Errorf("the created record does not name the link: %s", first.Data)
+	}
+	if _, err := j.Get(1); err == nil {
+		t.Error("record 1 found in a continuing journal")
+	}
+	r := mustAppend(t, j, KindSaleCompleted, map[string]int{"total": 1})
+	if r.Seq != 7 {
+		t.Errorf("next record is %d, want 7", r.Seq)
+	}
+	res, err := j.Verify()
+	if err != nil || res.Records != 7 || res.Continues != opt.Continues || res.LastHash != r.Hash {
+		t.Fatalf("Verify = %+v, %v", res, err)
+	}
+	j.Close()
+	opt.Continues = Link{Seq: 99, Hash: "ignored for an existing file"}
+	j = openAt(t, path, opt)
+	if res2, err := j.Verify(); err != nil || res2 != res {
+		t.Fatalf("Verify after reopen = %+v, %v; want %+v", res2, err, res)
+	}
+	j.Close()
+
+	// Altering the link breaks the chain at its first record.
+	editBolt(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyContinues, []byte(`{"seq":5,"hash":"00"}`))
+	})
+	j = openAt(t, path, opt)
+	var ce *ChainError
+	if _, err := j.Verify(); !errors.As(err, &ce) || ce.Seq != 6 {
+		t.Errorf("Verify with an altered link = %v, want a chain error at 6", err)
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "bad.db"), Options{Terminal: testTerminal, Continues: Link{Seq: 3}}); err == nil {
+		t.Error("a link with no hash was accepted")
+	}
+}
