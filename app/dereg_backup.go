@@ -143,6 +143,11 @@ func (w *DeregWizard) writeBackup(ctx context.Context, final string, m backup.Ma
 	if err == nil {
 		err = f.Sync()
 	}
+	if osf, ok := f.(*os.File); ok && err == nil {
+		if derr := dropCached(osf); derr != nil {
+			w.log.Warn("backup: could not drop the file's cached pages; it is read back through the cache", "err", derr)
+		}
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
