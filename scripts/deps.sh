@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Tilldesk needs to build (Fyne's cgo build), to take
-# screenshots under Xvfb, and the CJK font the theme bundles. Idempotent: it only calls
-# apt-get for packages that are missing, so it is quick when nothing is.
+# screenshots under Xvfb (--screen), to build and check the installers (--package), and
+# the CJK font the theme bundles. Idempotent: it only calls apt-get for packages that
+# are missing, so it is quick when nothing is.
 set -euo pipefail
 
 build_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
 screen_pkgs="xvfb xauth imagemagick libgl1-mesa-dri fonts-droid-fallback"
+# Installers: the mingw-w64 cross compiler and windres (Windows cgo build, icon and
+# manifest), NSIS, osslsigncode and openssl (Authenticode), xz for the Linux archive.
+# desktop-file-utils and x11-utils (xwininfo) for package-check, which also runs the
+# app under Xvfb, so the screen packages come too.
+package_pkgs="gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl xz-utils
+  desktop-file-utils x11-utils"
 
 want="$build_pkgs"
-[ "${1:-}" = "--screen" ] && want="$build_pkgs $screen_pkgs"
+case "${1:-}" in
+  --screen) want="$build_pkgs $screen_pkgs" ;;
+  --package) want="$build_pkgs $screen_pkgs $package_pkgs" ;;
+esac
 
 missing=""
 for p in $want; do
