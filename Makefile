@@ -7,13 +7,14 @@ GO ?= go
 ifeq ($(filter-out C C.UTF-8 POSIX,$(LANG)),)
 export LANG := en_US.UTF-8
 endif
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION := $(shell scripts/version.sh)
 LDFLAGS := -X tilldesk/app.Version=$(VERSION)
 BIN := bin/tilldesk
 SHOTS := docs/screenshots
 FUZZTIME ?= 10s
 
-.PHONY: deps deps-screen build run test bench fuzz screenshots clean
+.PHONY: deps deps-screen deps-package build run test bench fuzz screenshots clean \
+	package package-linux package-windows package-check
 
 ## deps: install missing Debian build packages (root: apt-get; else prints the command) and Go modules
 deps:
@@ -22,6 +23,10 @@ deps:
 
 deps-screen:
 	@scripts/deps.sh --screen
+	@$(GO) mod download
+
+deps-package:
+	@scripts/deps.sh --package
 	@$(GO) mod download
 
 ## build: the tilldesk binary in bin/
@@ -56,5 +61,20 @@ screenshots: deps-screen build
 	@rm -rf .shots-data
 	@ls $(SHOTS)
 
+## package: the installers in dist/ (package-linux and package-windows), version from git tags
+package: package-linux package-windows
+
+## package-linux: dist/*.deb (nfpm) and the fyne package .tar.xz
+package-linux: deps-package
+	@scripts/package-linux.sh
+
+## package-windows: tilldesk.exe cross-compiled with cgo and its NSIS installer, both signed
+package-windows: deps-package
+	@scripts/package-windows.sh
+
+## package-check: build the packages, then check them (metadata, signatures, the app on Xvfb)
+package-check: package
+	@scripts/package-check.sh
+
 clean:
-	rm -rf bin .shots-data
+	rm -rf bin .shots-data build dist
