@@ -35,6 +35,7 @@ type Till struct {
 	catalogSkipped int
 	printer        printerSlot
 	gates          []func() error // checks before selling (registration, open shift)
+	reversers      reversers      // how each tender gives a payment back (paidvoid.go)
 }
 
 // AddSalesGate installs a check that must pass before an item is sold or a payment is
@@ -158,13 +159,24 @@ func (t *Till) Pay(ctx context.Context, tender Tender, req PayRequest) (*Receipt
 		}
 		return nil, nil
 	}
+	r, err := t.complete(s)
+	if err != nil {
+		s.Payments = s.Payments[:len(s.Payments)-1]
+		return nil, err
+	}
+	return r, nil
+}
+
+// complete closes the fully paid sale s and commits it to the journal; until that
+// commit succeeds the sale stays open.
+func (t *Till) complete(s *sale.Sale) (*Receipt, error) {
 	if err := s.Complete(); err != nil {
 		return nil, err
 	}
-	rec, err := t.journal.Append(journal.KindSaleCompleted, saleRecord{Sale: s, Totals: summarize(s.Totals())})
+	tot := s.Totals()
+	rec, err := t.journal.Append(journal.KindSaleCompleted, saleRecord{Sale: s, Totals: summarize(tot)})
 	if err != nil {
 		s.State = sale.Open
-		s.Payments = s.Payments[:len(s.Payments)-1]
 		return nil, t.notRecorded("sale", err)
 	}
 	t.log.Info("sale completed", "sale", s.ID, "seq", rec.Seq, "total", tot.Total.Plain(), "tenders", len(s.Payments))

@@ -57,6 +57,10 @@ func (c *Cashier) voidLine() {
 		c.fail(errNoLine)
 		return
 	}
+	if len(c.till.Current().Payments) > 0 {
+		c.voidPaidLine(l)
+		return
+	}
 	if err := c.till.Current().VoidLine(l.ID); err != nil {
 		c.fail(err)
 		return
@@ -152,6 +156,10 @@ func (c *Cashier) recall() {
 // askCancel (F8) abandons the sale after a confirmation.
 func (c *Cashier) askCancel() {
 	if len(c.till.Current().Lines) == 0 {
+		return
+	}
+	if len(c.till.Current().Payments) > 0 {
+		c.cancelPaid()
 		return
 	}
 	c.prompt(tr("prompt.cancel"), "", false, func(string) error {

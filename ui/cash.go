@@ -142,6 +142,12 @@ func (c *Cashier) confirmCash(d *CashDialog, closeDialog func()) {
 		c.refresh()
 		return
 	}
+	c.saleDone(r)
+}
+
+// saleDone shows the receipt of a sale just completed and prints it (kicking the
+// drawer) in the background.
+func (c *Cashier) saleDone(r *app.Receipt) {
 	c.selected = -1
 	c.refresh()
 	c.say(fmt.Sprintf("%s  %s", tr("msg.paid"), r.Number))

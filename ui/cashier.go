@@ -299,13 +299,18 @@ func (c *Cashier) fail(err error) {
 	c.Message.SetText(errorText(err))
 }
 
-// submit handles Enter in the scan field: "code", "3*code" (quantity first), or text
-// that is not a code, which searches the catalog by name.
+// submit handles Enter in the scan field: "code", "3*code" (quantity first), "@12.50"
+// (the selected line's price, with a manager's approval), or text that is not a code,
+// which searches the catalog by name.
 func (c *Cashier) submit(text string) {
 	text = strings.TrimSpace(text)
 	c.Scan.SetText("")
 	defer c.focusScan()
 	if text == "" {
+		return
+	}
+	if price, ok := isPriceEntry(text); ok {
+		c.overridePrice(price)
 		return
 	}
 	qtyText, code, hasQty := strings.Cut(text, "*")

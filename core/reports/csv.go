@@ -56,6 +56,9 @@ func WriteCSV(w io.Writer, r Report) error {
 		m := string(t.Method)
 		tally("tender", m, t.Sales)
 		tally("tender_refunds", m, t.Refunds)
+		if t.Reversed.Count > 0 {
+			tally("tender_reversed", m, t.Reversed)
+		}
 		for _, b := range t.Brands {
 			name := b.Name
 			if name == "" {
@@ -69,6 +72,9 @@ func WriteCSV(w io.Writer, r Report) error {
 	amount("drawer", "float", d.Float)
 	amount("drawer", "cash_sales", d.CashSales)
 	amount("drawer", "cash_refunds", d.CashRefunds)
+	if d.CashReversed != 0 {
+		amount("drawer", "cash_reversed", d.CashReversed)
+	}
 	amount("drawer", "cash_in", d.CashIn)
 	amount("drawer", "cash_out", d.CashOut)
 	amount("drawer", "expected", d.Expected)

@@ -17,8 +17,8 @@ var LabelKeys = []string{
 	"sales.title", "sales", "cancelled", "voided", "items", "gross", "discounts", "net_sales",
 	"refunds", "net", "tax",
 	"tenders.title", "tender.cash", "tender.card", "tender.alipay", "tender.wechat", "tender.prepaid",
-	"tender.refunds", "brand.unknown",
-	"drawer.title", "float", "cash_sales", "cash_refunds", "cash_in", "cash_out", "expected",
+	"tender.refunds", "tender.reversed", "brand.unknown",
+	"drawer.title", "float", "cash_sales", "cash_refunds", "cash_reversed", "cash_in", "cash_out", "expected",
 	"counted", "difference",
 	"settlement.title", "not_settled", "batch",
 }
@@ -113,6 +113,9 @@ func tenderRows(r Report, tr receipt.Labels) []receipt.Row {
 		if t.Refunds.Count > 0 {
 			rows = append(rows, tally("  "+tr("tender.refunds"), t.Refunds, true))
 		}
+		if t.Reversed.Count > 0 {
+			rows = append(rows, tally("  "+tr("tender.reversed"), t.Reversed, true))
+		}
 	}
 	return rows
 }
@@ -122,6 +125,11 @@ func drawerRows(d Drawer, tr receipt.Labels) []receipt.Row {
 		amountRow(tr("float"), d.Float),
 		amountRow(tr("cash_sales"), d.CashSales),
 		amountRow(tr("cash_refunds"), -d.CashRefunds),
+	)
+	if d.CashReversed != 0 {
+		rows = append(rows, amountRow(tr("cash_reversed"), -d.CashReversed))
+	}
+	rows = append(rows,
 		amountRow(tr("cash_in"), d.CashIn),
 		amountRow(tr("cash_out"), -d.CashOut),
 		receipt.Row{Left: tr("expected"), Right: d.Expected.Format(), Style: receipt.Total},

@@ -60,8 +60,10 @@ func TestRows(t *testing.T) {
 	}
 	// Settled, as an X report: the rest of the keys.
 	r.Type, r.Settlements = X, []Settlement{{Batch: "000123", Result: "balanced", Count: 4, Amount: 9900}}
+	r.Tenders[0].Reversed, r.Drawer.CashReversed = Tally{Count: 1, Amount: 500}, 500 // an abandoned part-paid sale
 	got = text(Rows(r, Heading{}, a.label))
-	for _, want := range []string{"title.x|\n", "batch 000123|balanced\n", "  (4)|¥99.00\n", "from|2026-11-26 01:00:00\n"} {
+	for _, want := range []string{"title.x|\n", "batch 000123|balanced\n", "  (4)|¥99.00\n", "from|2026-11-26 01:00:00\n",
+		"  tender.reversed (1)|-¥5.00\n", "cash_reversed|-¥5.00\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("rows lack %q:\n%s", want, got)
 		}

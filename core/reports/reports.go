@@ -47,8 +47,11 @@ const (
 	KindShiftClosed = "shift.closed"
 	KindZReport     = "report.z"
 	KindXReport     = "report.x" // an X report taken (shown, printed or exported): who and when
-	KindRefund      = "refund"
-	KindSettlement  = "settlement"
+	// KindPaymentReversed is a payment given back when its part-paid sale was abandoned
+	// (app.KindPaymentReversed).
+	KindPaymentReversed = "payment.reversed"
+	KindRefund          = "refund"
+	KindSettlement      = "settlement"
 )
 
 // ShiftOpened is the data of a "shift.opened" record.
@@ -128,11 +131,14 @@ type Tender struct {
 	Method  sale.Method `json:"method"`
 	Sales   Tally       `json:"sales"`   // payments taken (cash: applied, change excluded)
 	Refunds Tally       `json:"refunds"` // refunds paid back through the method
-	Brands  []Brand     `json:"brands,omitempty"`
+	// Reversed is payments given back because their sale was abandoned after part
+	// payment (counted in Sales when taken).
+	Reversed Tally   `json:"reversed,omitzero"`
+	Brands   []Brand `json:"brands,omitempty"`
 }
 
 // Net is what the tender took less what it gave back.
-func (t Tender) Net() money.Amount { return t.Sales.Amount - t.Refunds.Amount }
+func (t Tender) Net() money.Amount { return t.Sales.Amount - t.Refunds.Amount - t.Reversed.Amount }
 
 // Brand is the card payments of one card scheme; Name "" gathers card payments whose
 // scheme is not known.
@@ -147,9 +153,11 @@ type Drawer struct {
 	Float       money.Amount `json:"float"`
 	CashSales   money.Amount `json:"cash_sales"`
 	CashRefunds money.Amount `json:"cash_refunds"`
-	CashIn      money.Amount `json:"cash_in"`
-	CashOut     money.Amount `json:"cash_out"`
-	// Expected = Float + CashSales - CashRefunds + CashIn - CashOut.
+	// CashReversed is cash handed back when a part-paid sale was abandoned.
+	CashReversed money.Amount `json:"cash_reversed,omitzero"`
+	CashIn       money.Amount `json:"cash_in"`
+	CashOut      money.Amount `json:"cash_out"`
+	// Expected = Float + CashSales - CashRefunds - CashReversed + CashIn - CashOut.
 	Expected money.Amount `json:"expected"`
 	// Closes is the number of shift closes in the period; Counted and Difference sum
 	// what they counted and found.
@@ -282,6 +290,18 @@ func (b *builder) add(rec journal.Record) (bool, error) {
 			return false, err
 		}
 		b.payment(d.Payment)
+	case KindPaymentReversed:
+		var d struct {
+			Payment payment `json:"payment"`
+		}
+		if err := json.Unmarshal(rec.Data, &d); err != nil {
+			return false, err
+		}
+		a := abs(d.Payment.Amount)
+		b.tender(d.Payment.Method).Reversed.add(a)
+		if d.Payment.Method == sale.Cash {
+			b.r.Drawer.CashReversed += a
+		}
 	case KindRefund:
 		var d RefundRecord
 		if err := json.Unmarshal(rec.Data, &d); err != nil {
@@ -390,7 +410,7 @@ func (b *builder) finish() {
 	r := b.r
 	r.Net = r.NetSales - r.Refunds.Amount
 	d := &r.Drawer
-	d.Expected = d.Float + d.CashSales - d.CashRefunds + d.CashIn - d.CashOut
+	d.Expected = d.Float + d.CashSales - d.CashRefunds - d.CashReversed + d.CashIn - d.CashOut
 	b.tender(sale.Cash) // make sure the standard methods exist
 	for _, m := range StandardMethods {
 		r.Tenders = append(r.Tenders, *b.tenders[m])

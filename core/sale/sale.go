@@ -79,6 +79,8 @@ type Line struct {
 	TaxBP     int64        `json:"tax_bp"`
 	Discount  Discount     `json:"discount,omitzero"`
 	Voided    bool         `json:"voided,omitempty"`
+	// Override is set when the line sells at a price other than the catalog's.
+	Override *PriceOverride `json:"price_override,omitempty"`
 }
 
 // Name returns the line's product name in language "zh" or "en".
