@@ -12,6 +12,7 @@ import (
 
 	"tilldesk/core/journal"
 	"tilldesk/core/money"
+	"tilldesk/core/receipt"
 	"tilldesk/core/refund"
 	"tilldesk/core/sale"
 )
@@ -20,11 +21,21 @@ import (
 // filtered by kind, text and time; one record in full; the filtered set exported. It
 // only reads the journal and is safe for concurrent use.
 type Browser struct {
-	till *Till
+	src browseSource
+}
+
+// browseSource is what a Browser reads: a journal, and the terminal whose receipts its
+// records are (their numbers and the heading of their receipts). *Till is one, reading
+// its journal at each use, since deregistration replaces it; a backup is another
+// (backupSource).
+type browseSource interface {
+	Journal() *journal.Journal
+	receiptNumber(seq uint64) string
+	receiptHeader(number string, at time.Time, language string) receipt.Header
 }
 
 // NewBrowser browses the till's journal.
-func NewBrowser(t *Till) *Browser { return &Browser{till: t} }
+func NewBrowser(t *Till) *Browser { return &Browser{src: t} }
 
 // BrowseKinds are the record kinds the browser offers as filters, most useful first.
 // Other kinds are found with the text search.
@@ -65,7 +76,8 @@ func (b *Browser) Page(q BrowseQuery, before uint64, limit int) (BrowsePage, err
 	if limit <= 0 {
 		limit = 50
 	}
-	last, err := b.till.journal.LastSeq()
+	j := b.src.Journal()
+	last, err := j.LastSeq()
 	if err != nil {
 		return BrowsePage{}, fmt.Errorf("browse: %w", err)
 	}
@@ -74,8 +86,8 @@ func (b *Browser) Page(q BrowseQuery, before uint64, limit int) (BrowsePage, err
 		seq = before - 1
 	}
 	var page BrowsePage
-	for first := b.till.journal.FirstSeq(); seq >= first && seq > 0; seq-- {
-		rec, err := b.till.journal.Get(seq)
+	for first := j.FirstSeq(); seq >= first && seq > 0; seq-- {
+		rec, err := j.Get(seq)
 		if err != nil {
 			return page, fmt.Errorf("browse: %w", err)
 		}
@@ -94,7 +106,7 @@ func (b *Browser) Page(q BrowseQuery, before uint64, limit int) (BrowsePage, err
 // receiptOf is the receipt number a record has: sales and refunds have one.
 func (b *Browser) receiptOf(rec journal.Record) string {
 	if rec.Kind == journal.KindSaleCompleted || rec.Kind == refund.Kind {
-		return b.till.receiptNumber(rec.Seq)
+		return b.src.receiptNumber(rec.Seq)
 	}
 	return ""
 }
@@ -154,7 +166,7 @@ type RecordDetail struct {
 
 // Record returns record seq in full.
 func (b *Browser) Record(seq uint64) (RecordDetail, error) {
-	rec, err := b.till.journal.Get(seq)
+	rec, err := b.src.Journal().Get(seq)
 	if err != nil {
 		return RecordDetail{}, fmt.Errorf("browse: %w", err)
 	}
@@ -169,13 +181,44 @@ func (b *Browser) Record(seq uint64) (RecordDetail, error) {
 		if err != nil {
 			return d, err
 		}
-		d.Sale = &Receipt{Sale: s, Number: b.till.receiptNumber(seq), Time: rec.Time}
+		d.Sale = &Receipt{Sale: s, Number: b.src.receiptNumber(seq), Time: rec.Time}
 	case refund.Kind:
-		if d.Refund, err = b.till.refundResult(rec); err != nil {
+		if d.Refund, err = refundResultIn(b.src, rec); err != nil {
 			return d, err
 		}
 	}
 	return d, nil
+}
+
+// refundResultIn rebuilds a RefundResult from its record in src's journal and the
+// original sale there.
+func refundResultIn(src browseSource, rec journal.Record) (*RefundResult, error) {
+	var rf refund.Refund
+	if err := json.Unmarshal(rec.Data, &rf); err != nil {
+		return nil, fmt.Errorf("refund record %d unreadable: %w", rec.Seq, err)
+	}
+	res := &RefundResult{Refund: rf, Number: src.receiptNumber(rec.Seq), Seq: rec.Seq, Time: rec.Time}
+	orig, err := src.Journal().Get(rf.OriginalSeq)
+	if err != nil {
+		return nil, fmt.Errorf("refund %s: original sale: %w", res.Number, err)
+	}
+	if res.Original, err = decodeSale(orig); err != nil {
+		return nil, fmt.Errorf("refund %s: %w", res.Number, err)
+	}
+	return res, nil
+}
+
+// Rows lays out the receipt of a record shown in full (a sale's, or a refund's with
+// negative amounts) in language with labels, headed with the terminal its journal
+// belongs to; nil for other records.
+func (b *Browser) Rows(d RecordDetail, language string, tr receipt.Labels) []receipt.Row {
+	switch {
+	case d.Sale != nil:
+		return receipt.Build(d.Sale.Sale, b.src.receiptHeader(d.Sale.Number, d.Sale.Time, language), language, tr)
+	case d.Refund != nil:
+		return refund.Rows(d.Refund.Refund, d.Refund.Original, b.src.receiptHeader(d.Refund.Number, d.Refund.Time, language), language, tr)
+	}
+	return nil
 }
 
 // Export writes the records matching q, oldest first, as "csv" or "jsonl" in
@@ -183,7 +226,7 @@ func (b *Browser) Record(seq uint64) (RecordDetail, error) {
 func (b *Browser) Export(w io.Writer, format string, q BrowseQuery) (int, error) {
 	f := journal.Filter{Kind: q.Kind, From: q.From, To: q.To}
 	if q.Text == "" {
-		n, err := b.till.journal.Export(w, format, f)
+		n, err := b.src.Journal().Export(w, format, f)
 		if err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
@@ -196,7 +239,7 @@ func (b *Browser) Export(w io.Writer, format string, q BrowseQuery) (int, error)
 		rec, err := parseExportLine(format, line)
 		return err == nil && b.match(rec, q)
 	}}
-	_, err := b.till.journal.Export(lf, format, f)
+	_, err := b.src.Journal().Export(lf, format, f)
 	if err == nil {
 		err = lf.flush()
 	}

@@ -446,18 +446,4 @@ func (t *Till) refundsOf(seq uint64) ([]refund.Refund, error) {
 }
 
 // refundResult rebuilds a RefundResult from its journal record and the original sale.
-func (t *Till) refundResult(rec journal.Record) (*RefundResult, error) {
-	var rf refund.Refund
-	if err := json.Unmarshal(rec.Data, &rf); err != nil {
-		return nil, fmt.Errorf("refund record %d unreadable: %w", rec.Seq, err)
-	}
-	res := &RefundResult{Refund: rf, Number: t.receiptNumber(rec.Seq), Seq: rec.Seq, Time: rec.Time}
-	orig, err := t.journal.Get(rf.OriginalSeq)
-	if err != nil {
-		return nil, fmt.Errorf("refund %s: original sale: %w", res.Number, err)
-	}
-	if res.Original, err = decodeSale(orig); err != nil {
-		return nil, fmt.Errorf("refund %s: %w", res.Number, err)
-	}
-	return res, nil
-}
+func (t *Till) refundResult(rec journal.Record) (*RefundResult, error) { return refundResultIn(t, rec) }

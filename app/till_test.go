@@ -38,8 +38,15 @@ func newTestTill(t testing.TB) (*Till, *journal.Journal, string) {
 // builds a demo-config till with the demo catalog over it.
 func openTestTill(t testing.TB, path string, now func() time.Time, log *slog.Logger) (*Till, *journal.Journal) {
 	t.Helper()
-	cfg := DefaultConfig()
-	j, err := journal.Open(path, journal.Options{Terminal: cfg.Terminal.ID, Now: now})
+	return openTestTillWith(t, DefaultConfig(), path, journal.Options{Now: now}, log)
+}
+
+// openTestTillWith is openTestTill for a till configured as cfg, its journal opened with
+// opt (the terminal is cfg's).
+func openTestTillWith(t testing.TB, cfg Config, path string, opt journal.Options, log *slog.Logger) (*Till, *journal.Journal) {
+	t.Helper()
+	opt.Terminal = cfg.Terminal.ID
+	j, err := journal.Open(path, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +55,7 @@ func openTestTill(t testing.TB, path string, now func() time.Time, log *slog.Log
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewTill(cfg, j, cat, now, log), j
+	return NewTill(cfg, j, cat, opt.Now, log), j
 }
 
 func payCash(t *testing.T, till *Till, tendered int64) *Receipt {
