@@ -5,14 +5,17 @@
 # are missing, so it is quick when nothing is.
 set -euo pipefail
 
-build_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
+# libpcsclite-dev links the PC/SC card-reader layer; pcscd and vsmartcard-vpcd (its
+# virtual reader driver) run the tests' virtual cards through the real PC/SC stack.
+build_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+  libpcsclite-dev pcscd vsmartcard-vpcd"
 screen_pkgs="xvfb xauth imagemagick libgl1-mesa-dri fonts-droid-fallback"
 # Installers: the mingw-w64 cross compiler and windres (Windows cgo build, icon and
 # manifest), NSIS, osslsigncode and openssl (Authenticode), xz for the Linux archive.
-# desktop-file-utils and x11-utils (xwininfo) for package-check, which also runs the
-# app under Xvfb, so the screen packages come too.
+# desktop-file-utils, x11-utils (xwininfo) and wine64 (runs the installer) for
+# package-check, which also runs the app under Xvfb, so the screen packages come too.
 package_pkgs="gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl xz-utils
-  desktop-file-utils x11-utils"
+  desktop-file-utils x11-utils wine64"
 
 want="$build_pkgs"
 case "${1:-}" in

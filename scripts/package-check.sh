@@ -5,7 +5,8 @@
 #   .tar.xz    fyne package layout and the binary's version
 #   Windows    the exe is a GUI PE with resources; osslsigncode verify passes on the
 #              exe and the installer (trusting the test CA, or TILLDESK_SIGN_CAFILE /
-#              the system CAs for a real certificate)
+#              the system CAs for a real certificate); the installer run under wine64
+#              (scripts/package-check-wine.sh)
 #   screen     the binary from the .deb starts under Xvfb and shows its window; the
 #              screenshot is kept as dist/tilldesk-VERSION-linux-screenshot.png
 source "$(dirname "$0")/package-lib.sh"
@@ -60,12 +61,14 @@ echo "== Windows"
 check "$WINEXE is a 64-bit Windows GUI program" grep -q 'PE32+ executable (GUI) x86-64' <<<"$(file -b "$WINEXE")"
 check "it has its resources (icon, manifest, version)" grep -q '\.rsrc' <<<"$(x86_64-w64-mingw32-objdump -h "$WINEXE")"
 check "it is stamped $VERSION" grep -qaF "$VERSION" "$WINEXE"
-check "$SETUP is an NSIS installer" grep -q 'Nullsoft Installer' <<<"$(file -b "$SETUP")"
+check "$SETUP is a 64-bit NSIS installer" grep -qa NullsoftInst "$SETUP"
 cafile=${TILLDESK_SIGN_CAFILE:-$TEST_CA}
 [ -n "${TILLDESK_SIGN_PFX:-}" ] && cafile=${TILLDESK_SIGN_CAFILE:-/etc/ssl/certs/ca-certificates.crt}
 for f in "$WINEXE" "$SETUP"; do
   check "osslsigncode verify $(basename "$f") (CA: $cafile)" osslsigncode verify -CAfile "$cafile" -in "$f"
 done
+check "under wine64: install, shortcut, Add/Remove entry, signed uninstaller, data kept on upgrade and uninstall" \
+  xvfb-run -a scripts/package-check-wine.sh "$SETUP" "$VERSION" "$cafile"
 
 echo "== screen"
 shot=$DIST/tilldesk-$VERSION-linux-screenshot.png

@@ -7,11 +7,14 @@
 ; user's %LocalAppData%\Tilldesk and %AppData%\Tilldesk, never in the install folder,
 ; so an upgrade (installing over the old version) leaves them alone, and so does the
 ; uninstaller unless the person uninstalling ticks "Remove my data".
-Unicode true
+; A 64-bit installer for a 64-bit program: it sees the 64-bit Program Files and
+; registry without redirection (and can be run under wine64 to test it).
+Target amd64-unicode
 SetCompressor /SOLID lzma
 !include MUI2.nsh
-!include x64.nsh
+!include FileFunc.nsh
 !include LogicLib.nsh
+!include Sections.nsh
 
 !define APP "Tilldesk"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP}"
@@ -58,21 +61,6 @@ LangString SecApp ${LANG_ENGLISH} "Tilldesk"
 LangString SecApp ${LANG_SIMPCHINESE} "Tilldesk 收银台"
 LangString SecData ${LANG_ENGLISH} "Remove my data (sales journal, logs, settings)"
 LangString SecData ${LANG_SIMPCHINESE} "删除我的数据（销售日志、日志文件、设置）"
-LangString Need64 ${LANG_ENGLISH} "Tilldesk needs 64-bit Windows."
-LangString Need64 ${LANG_SIMPCHINESE} "Tilldesk 需要 64 位 Windows。"
-
-Function .onInit
-  ${IfNot} ${RunningX64}
-    MessageBox MB_ICONSTOP "$(Need64)"
-    Abort
-  ${EndIf}
-  SetRegView 64
-FunctionEnd
-
-Function un.onInit
-  SetRegView 64
-FunctionEnd
-
 Section "Tilldesk" SecMain
   SectionIn RO
   SetOutPath "$INSTDIR"
@@ -109,10 +97,20 @@ Section "un.$(SecApp)" UnSecMain
   DeleteRegKey HKLM "${APP_KEY}"
 SectionEnd
 
-; Unticked by default, and so never run by a silent uninstall (/S). It removes the
-; data of the user running the uninstaller; other Windows users' folders stay.
+; Unticked by default, so a silent uninstall (/S) keeps the data too, unless given
+; /REMOVEDATA. It removes the data of the user running the uninstaller; other Windows
+; users' folders stay.
 Section /o "un.$(SecData)" UnSecData
   SetShellVarContext current
   RMDir /r "$LOCALAPPDATA\${APP}"
   RMDir /r "$APPDATA\${APP}"
 SectionEnd
+
+Function un.onInit
+  ${un.GetParameters} $0
+  ClearErrors
+  ${un.GetOptions} $0 "/REMOVEDATA" $1
+  ${IfNot} ${Errors}
+    SectionSetFlags ${UnSecData} ${SF_SELECTED}
+  ${EndIf}
+FunctionEnd
