@@ -91,6 +91,7 @@ func newTDES(key *[16]byte) tdes {
 	return tdes{desCipher(key[:8]), desCipher(key[8:])}
 }
 
+// Encrypt encrypts one 8-byte block.
 func (t tdes) Encrypt(dst, src []byte) {
 	t.left.Encrypt(dst, src)
 	t.right.Decrypt(dst, dst)

@@ -130,7 +130,7 @@ var (
 
 // DecodeError reports where and why an input failed to decode.
 type DecodeError struct {
-	Offset int    // byte offset in the whole input where the bad field starts
+	Offset int    // offset in the whole input of the bad field (of the value, for ErrLengthPastEnd)
 	Tag    Tag    // the tag being read; zero when the tag itself is the problem
 	Err    error  // one of the Err* sentinels
 	Detail string // the numbers behind it, for people
