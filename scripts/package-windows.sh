@@ -14,7 +14,8 @@ rm -rf "$out" && mkdir -p "$out" "$DIST"
 rm -f "$DIST"/tilldesk-*-windows-amd64*.exe
 
 step "resources: icon, manifest, version $WIN_VERSION"
-convert assets/icons/tilldesk.png -define icon:auto-resize=256,64,48,32,16 "$out/tilldesk.ico"
+# 8 bits a channel: the source PNG has 16, which older Windows icon code cannot read.
+convert assets/icons/tilldesk.png -depth 8 -define icon:auto-resize=256,64,48,32,16 "$out/tilldesk.ico"
 for f in tilldesk.rc tilldesk.exe.manifest; do
   sed -e "s/@WINVERSION_COMMA@/${WIN_VERSION//./,}/g" -e "s/@WINVERSION@/$WIN_VERSION/g" \
     -e "s/@VERSION@/$VERSION/g" "packaging/windows/$f" >"$out/$f"

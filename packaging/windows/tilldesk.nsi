@@ -46,12 +46,13 @@ VIAddVersionKey /LANG=0 "LegalCopyright" "${APP}"
 !define MUI_UNICON "${ICON}"
 !define MUI_ABORTWARNING
 !define MUI_FINISHPAGE_RUN "$INSTDIR\tilldesk.exe"
-!define MUI_UNCOMPONENTSPAGE_NODESC
 !insertmacro MUI_PAGE_WELCOME
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_PAGE_FINISH
 !insertmacro MUI_UNPAGE_CONFIRM
+!define MUI_COMPONENTSPAGE_NODESC
+!define MUI_COMPONENTSPAGE_TEXT_TOP "$(DataNote)"
 !insertmacro MUI_UNPAGE_COMPONENTS
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
@@ -59,8 +60,10 @@ VIAddVersionKey /LANG=0 "LegalCopyright" "${APP}"
 
 LangString SecApp ${LANG_ENGLISH} "Tilldesk"
 LangString SecApp ${LANG_SIMPCHINESE} "Tilldesk 收银台"
-LangString SecData ${LANG_ENGLISH} "Remove my data (sales journal, logs, settings)"
-LangString SecData ${LANG_SIMPCHINESE} "删除我的数据（销售日志、日志文件、设置）"
+LangString SecData ${LANG_ENGLISH} "Remove my data (journal, settings)"
+LangString SecData ${LANG_SIMPCHINESE} "删除我的数据（交易日志、设置）"
+LangString DataNote ${LANG_ENGLISH} "Your sales journal, logs and settings are kept unless you tick Remove my data. Back the journal up before removing it."
+LangString DataNote ${LANG_SIMPCHINESE} "除非勾选“删除我的数据”，交易日志、日志文件和设置都会保留。删除之前请先备份交易日志。"
 Section "Tilldesk" SecMain
   SectionIn RO
   SetOutPath "$INSTDIR"
