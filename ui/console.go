@@ -56,7 +56,7 @@ func (c *Cashier) SignedOn() {
 func (c *Cashier) EnableManagerConsole(s *app.Session, logout func()) {
 	refunds := app.NewRefunds(s.Till, app.RefundsOptions{Language: c.language, Labels: ReceiptLabels})
 	c.EnableConsole(Console{Auth: s.Auth, Shifts: s.Shifts, Logout: logout,
-		Extra: []ConsoleItem{c.JournalConsoleItem(refunds), c.registerItem(s), c.deregisterItem(s)}})
+		Extra: []ConsoleItem{c.JournalConsoleItem(refunds, app.BackupTempDir(s.Paths)), c.registerItem(s), c.deregisterItem(s)}})
 	c.afterSignOn = func() { c.askRegistration(s) }
 }
 

@@ -10,10 +10,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"tilldesk/app"
+	"tilldesk/core/backup"
 	"tilldesk/core/journal"
 	"tilldesk/core/receipt"
 	"tilldesk/core/users"
@@ -42,6 +42,14 @@ type BrowserOptions struct {
 	ExportTo func(format, name string, write func(io.WriteCloser))
 	// OnClosed, if set, is called on the UI goroutine when the browser closes.
 	OnClosed func()
+	// BackupTmpDir is the folder a backup opened from the browser is decrypted into
+	// while it is browsed (app.BackupTempDir). Empty: the browser offers no backups.
+	BackupTmpDir string
+	// ChooseBackup hands open the path of the backup file to browse, or does nothing
+	// when the person cancels. Nil asks with a file open dialog.
+	ChooseBackup func(open func(path string))
+
+	work *worker // shared with the browser it was opened from; its own when nil
 }
 
 // BrowserRow is one line of the browser's list.
@@ -56,8 +64,12 @@ type BrowserRow struct {
 // sales) newest first, with a text search, a kind filter and a date range; shows the
 // selected record in full (a sale or refund as its receipt, anything else as JSON);
 // refunds the selected sale through a RefundDialog; and exports the filtered records.
-// It is a modal over the window; its widgets are exported for tests.
+// "Open backup…" browses a backup file the same way in a second browser over it,
+// read-only: no refunds. It is a modal over the window; its widgets are exported for
+// tests.
 type JournalBrowser struct {
+	Title  *widget.Label // what is browsed: the journal, or a backup file read-only
+	Info   *widget.Label // a backup's terminal, merchant, date and records
 	Search *KeyEntry
 	Kind   *Choice
 	From   *widget.Entry // YYYY-MM-DD, first day shown
@@ -80,45 +92,68 @@ type JournalBrowser struct {
 	Message     *widget.Label
 	Close       *widget.Button
 
+	OpenBackup *widget.Button    // asks for a backup file and its passphrase
+	BackupPad  *BackupOpenDialog // the passphrase dialog, while it is open
+	Backup     *JournalBrowser   // the backup browsed over this browser, if any
+
 	win     fyne.Window
-	till    *app.Till
-	refunds *app.Refunds
+	refunds *app.Refunds // nil for a backup: nothing is refunded from a backup
 	browser *app.Browser
-	lang    string
-	opt     BrowserOptions
-	log     *slog.Logger
-	popup   *widget.PopUp
-	work    *worker
-	gen     int              // the current search; older results are dropped
-	query   app.BrowseQuery  // the current search's filter
-	next    uint64           // Before of the next page; 0 when there is none
-	shown   app.RecordDetail // the record in the detail pane
-	notice  string           // shown instead of the count when the next search lists
-	closed  bool
+	// exportName is the start of export file names: the journal and its terminal.
+	exportName func() string
+	snapshot   *backup.Snapshot // the backup browsed, wiped when the browser closes
+	lang       string
+	opt        BrowserOptions
+	log        *slog.Logger
+	popup      *widget.PopUp
+	work       *worker
+	gen        int              // the current search; older results are dropped
+	query      app.BrowseQuery  // the current search's filter
+	next       uint64           // Before of the next page; 0 when there is none
+	shown      app.RecordDetail // the record in the detail pane
+	notice     string           // shown instead of the count when the next search lists
+	closed     bool
 }
 
 // ShowJournalBrowser opens the journal browser over win in language ("zh" or "en").
 func ShowJournalBrowser(win fyne.Window, till *app.Till, refunds *app.Refunds, language string, opt BrowserOptions) *JournalBrowser {
+	b := newJournalBrowser(win, app.NewBrowser(till), language, opt, slog.Default().With("screen", "journal"))
+	b.refunds = refunds
+	b.exportName = func() string { return "journal-" + till.Config().Terminal.ID }
+	b.Title.SetText(tr("browser.title"))
+	b.Info.Hide()
+	if opt.BackupTmpDir == "" {
+		b.OpenBackup.Hide()
+	}
+	b.show()
+	return b
+}
+
+// newJournalBrowser builds a browser's widgets over the query side browser.
+func newJournalBrowser(win fyne.Window, browser *app.Browser, language string, opt BrowserOptions, log *slog.Logger) *JournalBrowser {
 	if opt.Location == nil {
 		opt.Location = time.Local
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	b := &JournalBrowser{win: win, till: till, refunds: refunds, browser: app.NewBrowser(till), lang: language, opt: opt,
-		log: slog.Default().With("screen", "journal"), work: &worker{}}
-	if b.opt.ExportTo == nil {
-		b.opt.ExportTo = b.saveDialog
+	if opt.work == nil {
+		opt.work = &worker{}
 	}
+	b := &JournalBrowser{win: win, browser: browser, lang: language, opt: opt, log: log, work: opt.work}
 	b.build()
-	b.popup = widget.NewModalPopUp(container.NewPadded(b.layout()), win.Canvas())
-	size := win.Canvas().Size()
+	return b
+}
+
+// show shows the browser over its window and lists the newest records.
+func (b *JournalBrowser) show() {
+	b.popup = widget.NewModalPopUp(container.NewPadded(b.layout()), b.win.Canvas())
+	size := b.win.Canvas().Size()
 	b.popup.Resize(fyne.NewSize(min(1160, size.Width-40), min(760, size.Height-40)))
 	b.popup.Show()
-	win.Canvas().Focus(b.Search)
+	b.win.Canvas().Focus(b.Search)
 	b.log.Info("journal browser opened")
 	b.search()
-	return b
 }
 
 // OpenJournalBrowser opens the journal browser over the cashier screen. While it is
@@ -146,14 +181,16 @@ func (c *Cashier) OpenJournalBrowser(refunds *app.Refunds, opt BrowserOptions) *
 
 // JournalConsoleItem is the manager menu entry (Console.Extra) that opens the journal
 // browser for whoever is signed on (users.ViewJournal, or a manager's override), with
-// refunds approved through OverrideApproval.
-func (c *Cashier) JournalConsoleItem(refunds *app.Refunds) ConsoleItem {
+// refunds approved through OverrideApproval, and backup files opened read-only,
+// decrypted into backupTmpDir (app.BackupTempDir; "" offers no backups).
+func (c *Cashier) JournalConsoleItem(refunds *app.Refunds, backupTmpDir string) ConsoleItem {
 	return ConsoleItem{Label: "browser.console_entry", Perm: users.ViewJournal, Open: func(string) {
 		auth := c.console.Auth
 		var b *JournalBrowser
 		b = c.OpenJournalBrowser(refunds, BrowserOptions{
-			Operator: func() string { s, _ := auth.Current(); return s.Operator },
-			Approve:  OverrideApproval(c.win, auth, func(d *OverrideDialog) { b.Override = d }),
+			Operator:     func() string { s, _ := auth.Current(); return s.Operator },
+			Approve:      OverrideApproval(c.win, auth, func(d *OverrideDialog) { b.Override = d }),
+			BackupTmpDir: backupTmpDir,
 		})
 	}}
 }
@@ -162,6 +199,10 @@ func (c *Cashier) JournalConsoleItem(refunds *app.Refunds) ConsoleItem {
 func (b *JournalBrowser) Dismiss() { b.close() }
 
 func (b *JournalBrowser) build() {
+	b.Title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	b.Info = widget.NewLabel("")
+	b.Info.Wrapping = fyne.TextWrapWord
+	b.OpenBackup = widget.NewButton(tr("browser.backup.open"), b.openBackup)
 	b.Search = NewKeyEntry()
 	b.Search.SetPlaceHolder(tr("browser.search_hint"))
 	b.Search.OnSubmitted = func(string) { b.search() }
@@ -205,7 +246,9 @@ func (b *JournalBrowser) build() {
 func (b *JournalBrowser) layout() fyne.CanvasObject {
 	dates := container.NewGridWithColumns(2, b.From, b.To)
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(b.Kind, dates, b.Find), b.Search)
-	top := container.NewVBox(container.NewBorder(nil, nil, boldLabel(tr("browser.title")), b.Close), filters)
+	buttons := container.NewVBox(container.NewHBox(b.OpenBackup, b.Close)) // not stretched by a backup's info
+	heading := container.NewBorder(nil, nil, nil, buttons, container.NewVBox(b.Title, b.Info))
+	top := container.NewVBox(heading, filters)
 	list := container.NewBorder(nil, b.More, nil, nil, b.List)
 	detail := container.NewBorder(nil, b.Refund, nil, nil,
 		container.NewVScroll(container.NewThemeOverride(b.Detail, compactTheme{})))
@@ -215,11 +258,17 @@ func (b *JournalBrowser) layout() fyne.CanvasObject {
 	return container.NewBorder(top, bottom, nil, nil, split)
 }
 
-// Wait waits for the browser's background work and its refund dialog's (tests).
+// Wait waits for the browser's background work, its refund dialog's and its backup's
+// (tests).
 func (b *JournalBrowser) Wait() { b.work.Wait() }
 
-// TakeScan looks up the sale whose receipt was scanned.
+// TakeScan looks up the sale whose receipt was scanned (in the backup browsed over
+// this browser, while there is one).
 func (b *JournalBrowser) TakeScan(code string) {
+	if b.Backup != nil {
+		b.Backup.TakeScan(code)
+		return
+	}
 	onChanged := b.Kind.OnChanged
 	b.Kind.OnChanged = nil // one search, below
 	b.Kind.SetValue(journal.KindSaleCompleted)
@@ -228,8 +277,11 @@ func (b *JournalBrowser) TakeScan(code string) {
 	b.search()
 }
 
-// salesMode reports whether the list shows completed sales found by Refunds.Find.
-func (b *JournalBrowser) salesMode() bool { return b.Kind.Value() == journal.KindSaleCompleted }
+// salesMode reports whether the list shows completed sales found by Refunds.Find (a
+// backup lists its sales as records).
+func (b *JournalBrowser) salesMode() bool {
+	return b.refunds != nil && b.Kind.Value() == journal.KindSaleCompleted
+}
 
 // dates reads the date range: From's first moment to the moment after To's last.
 func (b *JournalBrowser) dates() (from, to time.Time, err error) {
@@ -342,13 +394,7 @@ func (b *JournalBrowser) showRecord(i widget.ListItemID) {
 // showDetail shows a record: a sale or refund as its receipt, else as JSON.
 func (b *JournalBrowser) showDetail(d app.RecordDetail) {
 	b.shown = d
-	b.DetailRows = nil
-	switch {
-	case d.Sale != nil:
-		b.DetailRows = b.till.Rows(d.Sale, b.lang, receiptLabel)
-	case d.Refund != nil:
-		b.DetailRows = b.till.RefundRows(d.Refund, b.lang, receiptLabel)
-	}
+	b.DetailRows = b.browser.Rows(d, b.lang, receiptLabel)
 	b.Detail.RemoveAll()
 	for _, row := range b.DetailRows {
 		b.Detail.Add(receiptRow(row))
@@ -357,7 +403,7 @@ func (b *JournalBrowser) showDetail(d app.RecordDetail) {
 	if b.DetailRows == nil {
 		b.Detail.Add(b.DetailJSON)
 	}
-	if d.Sale != nil {
+	if d.Sale != nil && b.refunds != nil {
 		b.Refund.Enable()
 	} else {
 		b.Refund.Disable()
@@ -366,7 +412,7 @@ func (b *JournalBrowser) showDetail(d app.RecordDetail) {
 
 // openRefund opens the refund dialog for the sale shown.
 func (b *JournalBrowser) openRefund() {
-	if b.shown.Sale == nil || b.RefundPad != nil {
+	if b.shown.Sale == nil || b.RefundPad != nil || b.refunds == nil {
 		return
 	}
 	number := b.shown.Sale.Number
@@ -403,41 +449,6 @@ func (b *JournalBrowser) refunded(res *app.RefundResult) {
 	b.search()
 }
 
-// export writes the records the filters select to a file the person picks.
-func (b *JournalBrowser) export(format string) {
-	q := b.query
-	name := fmt.Sprintf("journal-%s-%s.%s", b.till.Config().Terminal.ID, b.opt.Now().In(b.opt.Location).Format("20060102-150405"), format)
-	b.opt.ExportTo(format, name, func(w io.WriteCloser) {
-		var n int
-		b.work.run(func() error {
-			var err error
-			n, err = b.browser.Export(w, format, q)
-			return errors.Join(err, w.Close())
-		}, func(err error) {
-			if err != nil {
-				b.fail(err)
-				return
-			}
-			b.log.Info("journal exported", "format", format, "records", n)
-			b.say(trf("browser.exported", map[string]any{"Count": n, "Name": name}), widget.SuccessImportance)
-		})
-	})
-}
-
-// saveDialog asks where to save an export.
-func (b *JournalBrowser) saveDialog(_, name string, write func(io.WriteCloser)) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		switch {
-		case err != nil:
-			b.fail(err)
-		case w != nil:
-			write(w)
-		}
-	}, b.win)
-	d.SetFileName(name)
-	d.Show()
-}
-
 func (b *JournalBrowser) say(text string, importance widget.Importance) {
 	b.Message.Importance = importance
 	b.Message.SetText(text)
@@ -452,7 +463,9 @@ func (b *JournalBrowser) fail(err error) {
 	b.say(text, widget.DangerImportance)
 }
 
-// close hides the browser (and any refund dialog still open).
+// close hides the browser and whatever it opened that is still open (a refund dialog,
+// the backup passphrase dialog, a backup browsed over it), and wipes the decrypted copy
+// of the backup it browses.
 func (b *JournalBrowser) close() {
 	if b.closed {
 		return
@@ -460,9 +473,18 @@ func (b *JournalBrowser) close() {
 	if b.RefundPad != nil {
 		b.RefundPad.close()
 	}
+	if b.BackupPad != nil {
+		b.BackupPad.close()
+	}
+	if b.Backup != nil {
+		b.Backup.close()
+	}
 	b.closed = true
 	b.popup.Hide()
 	b.log.Info("journal browser closed")
+	if b.snapshot != nil {
+		b.closeSnapshot(b.snapshot)
+	}
 	if b.opt.OnClosed != nil {
 		b.opt.OnClosed()
 	}

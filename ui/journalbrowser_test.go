@@ -39,16 +39,23 @@ func (a *approver) approve(reason string, done func(string, error)) {
 // browserFixture is the cashier fixture with sales rung up and the journal browser open.
 type browserFixture struct {
 	*fixture
-	b        *JournalBrowser
-	approver *approver
-	printer  *fakePrinter
-	exported bytes.Buffer
-	sales    []*app.Receipt
+	b          *JournalBrowser
+	approver   *approver
+	printer    *fakePrinter
+	exported   bytes.Buffer
+	exportedAs string // the file name of the last export
+	sales      []*app.Receipt
 }
 
 // openBrowser rings up one sale per basket (codes, "2*code" for two) through the till,
 // then opens the journal browser over the cashier screen with kind chosen.
 func openBrowser(t *testing.T, language, kind string, baskets ...[]string) *browserFixture {
+	t.Helper()
+	return openBrowserWith(t, language, kind, nil, baskets...)
+}
+
+// openBrowserWith is openBrowser with more options set by more, when not nil.
+func openBrowserWith(t *testing.T, language, kind string, more func(*BrowserOptions), baskets ...[]string) *browserFixture {
 	t.Helper()
 	f := &browserFixture{fixture: newFixture(t, language), approver: &approver{who: "mgr-01"}, printer: &fakePrinter{}}
 	f.till.SetPrinter(f.printer)
@@ -71,10 +78,14 @@ func openBrowser(t *testing.T, language, kind string, baskets ...[]string) *brow
 		f.sales = append(f.sales, r)
 	}
 	refunds := app.NewRefunds(f.till, app.RefundsOptions{Language: language, Labels: receiptLabel})
-	f.b = f.c.OpenJournalBrowser(refunds, BrowserOptions{
+	opt := BrowserOptions{
 		Operator: func() string { return "op-01" }, Approve: f.approver.approve, Kind: kind, Location: time.UTC, Now: f.now,
-		ExportTo: func(_, _ string, write func(io.WriteCloser)) { write(nopCloser{&f.exported}) },
-	})
+		ExportTo: func(_, name string, write func(io.WriteCloser)) { f.exportedAs = name; write(nopCloser{&f.exported}) },
+	}
+	if more != nil {
+		more(&opt)
+	}
+	f.b = f.c.OpenJournalBrowser(refunds, opt)
 	f.b.Wait()
 	return f
 }

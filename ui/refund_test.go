@@ -48,7 +48,7 @@ func newConsoleFixture(t *testing.T) *consoleFixture {
 		t.Fatal(err)
 	}
 	f.refunds = app.NewRefunds(f.till, app.RefundsOptions{Language: "en", Labels: receiptLabel})
-	f.c.EnableConsole(Console{Auth: f.auth, Extra: []ConsoleItem{f.c.JournalConsoleItem(f.refunds)}})
+	f.c.EnableConsole(Console{Auth: f.auth, Extra: []ConsoleItem{f.c.JournalConsoleItem(f.refunds, "")}})
 	return f
 }
 
@@ -59,7 +59,7 @@ func (f *consoleFixture) openFromConsole(t *testing.T, id, pin string) (*Journal
 	if _, err := f.auth.Login(id, pin); err != nil {
 		t.Fatal(err)
 	}
-	f.c.JournalConsoleItem(f.refunds).Open(id)
+	f.c.JournalConsoleItem(f.refunds, "").Open(id)
 	b, ok := f.c.Screen.(*JournalBrowser)
 	if !ok {
 		t.Fatalf("the console entry opened %T", f.c.Screen)
