@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -16,6 +17,15 @@ import (
 // BackupTempDir is where a backup is decrypted while it is read: inside the data
 // folder (private, and swept by the deregistration's wipe should a crash leave a copy).
 func BackupTempDir(p Paths) string { return deregTempDir(p) }
+
+// sweepDecryptedCopies shreds what a crash left in BackupTempDir: decrypted backup
+// copies (a whole journal in the clear) from a browse or a verification that never
+// finished. Nothing else writes there, and nothing is open there at start-up.
+func sweepDecryptedCopies(p Paths, log *slog.Logger) {
+	if err := deregEachFile(deregTempDir(p), backup.Shred); err != nil {
+		log.Warn("could not shred decrypted backup copies left by a crash", "dir", deregTempDir(p), "err", err)
+	}
+}
 
 // OpenBackup decrypts the backup file at path with passphrase into tmpDir (made, private,
 // if missing) and opens the journal inside read-only. A wrong passphrase gives
@@ -52,7 +62,7 @@ func (s backupSource) Journal() *journal.Journal { return s.journal }
 
 // receiptNumber numbers receipts as Till.receiptNumber does, with the backup's terminal.
 func (s backupSource) receiptNumber(seq uint64) string {
-	return fmt.Sprintf("%s-%08d", s.manifest.Terminal, seq)
+	return ReceiptNumber(s.manifest.Terminal, seq)
 }
 
 func (s backupSource) receiptHeader(number string, at time.Time, _ string) receipt.Header {

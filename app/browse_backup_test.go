@@ -212,3 +212,24 @@ func TestTillBrowserFollowsAReplacedJournal(t *testing.T) {
 		t.Fatalf("after the swap: %s, %v", seqs(page.Rows), err)
 	}
 }
+
+// A decrypted copy a crash left behind is shredded when the till starts.
+func TestStartShredsDecryptedCopiesLeftByACrash(t *testing.T) {
+	dir := t.TempDir()
+	paths := Paths{Config: filepath.Join(dir, "config.toml"), DataDir: filepath.Join(dir, "data")}
+	left := filepath.Join(BackupTempDir(paths), "tilldesk-backup-123.db")
+	if err := os.MkdirAll(filepath.Dir(left), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(left, []byte("a decrypted journal"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(paths, fixedClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(left); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the decrypted copy is still there: %v", err)
+	}
+}

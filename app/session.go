@@ -63,6 +63,7 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 		logFile.Close()
 		return nil, err
 	}
+	sweepDecryptedCopies(paths, log)
 	s.Till = NewTill(cfg, s.Journal, s.Catalog, now, log)
 	s.Till.catalogSkipped = len(skipped)
 	_ = s.Till.CheckJournal() // logged and shown in the status bar

@@ -190,8 +190,14 @@ func (t *Till) notRecorded(what string, err error) error {
 	return fmt.Errorf("%s %w: %v", what, ErrNotRecorded, err)
 }
 
+// ReceiptNumber is a receipt's number: the terminal ID and the journal record's
+// sequence number, which never repeats on one terminal (a cleared journal continues it).
+func ReceiptNumber(terminal string, seq uint64) string {
+	return fmt.Sprintf("%s-%08d", terminal, seq)
+}
+
 func (t *Till) receiptNumber(seq uint64) string {
-	return fmt.Sprintf("%s-%08d", t.cfg.Terminal.ID, seq)
+	return ReceiptNumber(t.cfg.Terminal.ID, seq)
 }
 
 // Cancel abandons the current sale; a sale with items is journaled as cancelled.
