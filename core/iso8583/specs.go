@@ -73,7 +73,6 @@ var iso87Rows = []fieldDef{
 // binary (the ICC TLV bytes, counted in bytes); DE59 is ans...999 (a capture carries
 // 153 bytes there); DE90 (n42, original data elements) is the ISO 8583:1987 element,
 // for hosts that reverse the ISO way with a secondary bitmap and MAC in DE128.
-
 var UnionPay = mustSpec("UnionPay POS", BCD, BinaryBitmap, defineFields(BCD, iso87Rows, []fieldDef{
 	{2, "Primary account number", Numeric, LLVar, 19, AlignLeft},
 	{22, "Point of service entry mode", Numeric, Fixed, 3, AlignLeft},
