@@ -39,7 +39,7 @@ VIAddVersionKey /LANG=0 "LegalCopyright" "${APP}"
 
 !ifdef SIGN
   ; Sign the uninstaller that makensis writes into the installer (NSIS 3.08+).
-  !uninstfinalize '${SIGN} "%1"' = 0
+  !uninstfinalize '"${SIGN}" "%1"' = 0
 !endif
 
 !define MUI_ICON "${ICON}"
