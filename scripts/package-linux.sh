@@ -17,9 +17,9 @@ step "fyne package (tar.xz)"
 # --executable: package the binary just built (stamped with the version) instead of
 # letting fyne build its own. fyne reads FyneApp.toml (name, icon, desktop metadata)
 # from --src and writes it back with a new build number, so it gets a copy in a folder
-# of its own (with a stub .go file: it insists on finding Go code there). The Linux
-# archive carries no version, only the binary does.
-src=$out/fyne-src
+# of its own (with a stub .go file: it insists on finding Go code there; the leading _
+# keeps `go vet ./...` out of that folder). The archive has no version, the binary does.
+src=$out/_fyne-src
 mkdir -p "$src/assets/icons" && cp FyneApp.toml "$src/" && cp assets/icons/tilldesk.png "$src/assets/icons/"
 echo "package main" >"$src/main.go"
 (cd "$out" && gotool fyne package --target linux --src "$ROOT/$src" --executable "$ROOT/$out/tilldesk") \
