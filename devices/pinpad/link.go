@@ -135,7 +135,7 @@ func (l *link) send(ctx context.Context, f ipp.Frame) error {
 			return fmt.Errorf("packet %s answered with EOT: %w (%w)", typ, ErrRefused, devices.ErrProtocol)
 		}
 		l.discard()
-		return fmt.Errorf("packet %s answered with %v instead of ACK: %w", typ, ev, devices.ErrProtocol)
+		return fmt.Errorf("packet %s answered with %s instead of ACK: %w", typ, describe(ev), devices.ErrProtocol)
 	}
 	return last
 }
@@ -171,7 +171,7 @@ func (l *link) receive(ctx context.Context, deadline time.Time) (ipp.Frame, erro
 			return ipp.Frame{}, fmt.Errorf("unexpected %v while awaiting a packet: %w", ev, devices.ErrProtocol)
 		default:
 			l.discard()
-			return ipp.Frame{}, fmt.Errorf("pad sent %v, not a packet: %w", ev, devices.ErrProtocol)
+			return ipp.Frame{}, fmt.Errorf("pad sent %s, not a packet: %w", describe(ev), devices.ErrProtocol)
 		}
 	}
 }
@@ -230,6 +230,15 @@ func (l *link) awaitEOT(ctx context.Context) error {
 	}
 	l.discard()
 	return fmt.Errorf("pad sent %v instead of EOT: %w", ev, devices.ErrProtocol)
+}
+
+// describe names an unexpected event for an error message, with a hint when it is
+// noise: bytes outside any frame mean another device or a wrong baud rate.
+func describe(ev ipp.Event) string {
+	if ev.Kind == ipp.Noise {
+		return ev.String() + " (garbage: another device on the port, or the wrong baud rate?)"
+	}
+	return ev.String()
 }
 
 func later(a, b time.Time) time.Time {

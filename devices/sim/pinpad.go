@@ -277,6 +277,12 @@ func (p *PINPad) Unplug() error {
 	var err error
 	p.once.Do(func() {
 		close(p.quit)
+		// The master is a blocking file: closing it while readLoop is blocked in
+		// Read takes effect only when that Read returns, and until then the till's
+		// end stays open. A byte written to the device end wakes the Read.
+		if _, werr := p.pty.slave.Write([]byte{0}); werr != nil {
+			p.log.Debug("cannot wake the reader", "err", werr)
+		}
 		err = p.pty.Unplug()
 	})
 	return err

@@ -57,6 +57,11 @@ func (s *padSession) erase() {
 func (p *PINPad) readLoop() {
 	buf := make([]byte, 256)
 	for {
+		select {
+		case <-p.quit:
+			return
+		default:
+		}
 		n, err := p.pty.Master.Read(buf)
 		if n > 0 {
 			select {
