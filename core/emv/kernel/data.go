@@ -28,8 +28,8 @@ func (d cardData) has(tag tlv.Tag) bool {
 
 // addPrimitives stores every primitive element found in objs at any depth. When
 // unique is set (records, EMV Book 3 10.2), an element the card already gave is an
-// error; otherwise the later value replaces the earlier. Elements of a known tag
-// whose length is outside the dictionary's range are refused.
+// error; otherwise the later value replaces the earlier. A fixed-length element of
+// the wrong length is refused; an empty one counts as absent.
 func (d cardData) addPrimitives(objs []tlv.TLV, unique bool) error {
 	for _, obj := range objs {
 		if obj.Tag.Constructed() {
@@ -41,7 +41,10 @@ func (d cardData) addPrimitives(objs []tlv.TLV, unique bool) error {
 		if unique && d.has(obj.Tag) {
 			return fmt.Errorf("%s given twice: %w", obj.Tag, ErrMalformed)
 		}
-		if info, known := tags.Lookup(obj.Tag); known && info.Source == tags.ICC {
+		if len(obj.Value) == 0 {
+			continue // a zero-length element is an absent one (EMV Book 3 5.3)
+		}
+		if info, known := tags.Lookup(obj.Tag); known && info.Source == tags.ICC && info.MinLen == info.MaxLen {
 			if err := info.CheckLength(len(obj.Value)); err != nil {
 				return fmt.Errorf("%w: %w", err, ErrMalformed)
 			}
