@@ -173,6 +173,11 @@ func (p *PINPad) PressCancel() error { return p.press(keyCancel) }
 
 func (p *PINPad) press(k padKey) error {
 	select {
+	case <-p.quit:
+		return errPadUnplugged
+	default:
+	}
+	select {
 	case p.keys <- k:
 		return nil
 	case <-p.quit:
