@@ -14,7 +14,10 @@ import (
 // the open shift, report counters, the deregistration wizard's progress, the
 // terminal's registration. Each kind of state has its own sub-bucket, named in
 // StateBuckets.
-var StateBuckets = []string{"operators", "shift", "counters", "dereg", "terminal", "settings"}
+var StateBuckets = []string{"operators", "shift", "counters", "dereg", "terminal", "settings",
+	// The prepaid card ledger (core/prepaid: accounts, requests, pending payments,
+	// contactless UIDs, orders, totals).
+	"prepaid", "prepaid_req", "prepaid_pending", "prepaid_uid", "prepaid_order", "prepaid_meta"}
 
 // ErrNoStateBucket is returned for a state bucket not declared in StateBuckets.
 var ErrNoStateBucket = errors.New("journal: undeclared state bucket")
