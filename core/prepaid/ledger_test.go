@@ -8,12 +8,13 @@ import (
 
 	"tilldesk/core/journal"
 	"tilldesk/core/money"
+	"tilldesk/core/pan"
 )
 
 func TestIssueNumbersAndExpiry(t *testing.T) {
 	f := newFixture(t)
 	card := f.issue(t, "i1", money.Yuan(100), "")
-	if card != "9900010000000000018" || !ValidLuhn(card) {
+	if card != "9900010000000000018" || !pan.Valid(card) {
 		t.Fatalf("first card %s", card)
 	}
 	a, err := f.l.Account(card)

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"tilldesk/core/pan"
 )
 
 // Card identity. A card number is all decimal digits: the store's issuer prefix, a
-// serial number, and a Luhn check digit (ISO/IEC 7812-1 Annex B), e.g. 19 digits
+// serial number, and a Luhn check digit (ISO/IEC 7812-1 Annex B, core/pan), e.g. 19 digits
 // "9900010000000000017". It is printed on the card in groups of four, as a barcode of
 // the bare digits, and as a QR code whose payload is
 //
@@ -75,7 +77,11 @@ func (n Numbering) Number(serial uint64) (string, error) {
 		return "", fmt.Errorf("prepaid: serial %d out of range 1-%d", serial, n.MaxSerial())
 	}
 	body := fmt.Sprintf("%s%0*d", n.Prefix, n.serialDigits(), serial)
-	return body + string(rune('0'+LuhnDigit(body))), nil
+	check, err := pan.CheckDigit(body)
+	if err != nil {
+		return "", fmt.Errorf("prepaid: serial %d: %w", serial, err)
+	}
+	return body + string(check), nil
 }
 
 // Parse reads a typed card number: digits, optionally in groups separated by single
@@ -108,7 +114,7 @@ func (n Numbering) check(digits string) (string, error) {
 		return "", fmt.Errorf("%w: want %d digits", ErrBadNumber, n.Length)
 	case !strings.HasPrefix(digits, n.Prefix):
 		return "", fmt.Errorf("%w: another issuer's prefix", ErrBadNumber)
-	case !ValidLuhn(digits):
+	case !pan.Valid(digits):
 		return "", fmt.Errorf("%w: check digit wrong (mistyped?)", ErrBadNumber)
 	}
 	return digits, nil
@@ -155,41 +161,9 @@ func Format(number string) string {
 }
 
 // Mask hides all but the first six and the last four digits of a card number, the
-// only form of it that goes into logs, receipts and screens other than the card's own
-// manager screen. Anything too short to mask that way is masked whole.
-func Mask(number string) string {
-	if len(number) < 11 {
-		return strings.Repeat("*", len(number))
-	}
-	return number[:6] + strings.Repeat("*", len(number)-10) + number[len(number)-4:]
-}
-
-// LuhnDigit computes the Luhn check digit of digits (decimal digits, no check digit).
-func LuhnDigit(digits string) int {
-	sum := 0
-	double := true // the rightmost digit of the body is doubled
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return (10 - sum%10) % 10
-}
-
-// ValidLuhn reports whether digits (at least two decimal digits) end in their Luhn
-// check digit.
-func ValidLuhn(digits string) bool {
-	if len(digits) < 2 || !allDigits(digits) {
-		return false
-	}
-	return LuhnDigit(digits[:len(digits)-1]) == int(digits[len(digits)-1]-'0')
-}
+// only form of it that goes into logs, errors, receipts and screens other than the
+// card's own manager screen (pan.Mask).
+func Mask(number string) string { return pan.Mask(number) }
 
 // NormalizeUID reads a contactless card's UID as a reader reports it: hex digits,
 // either case, optionally with bytes split by ':', '-' or ' '. It returns upper-case
