@@ -100,7 +100,7 @@ func (r *Result) ClearCardData() { r.card.wipe() }
 // String is a one-line summary with the card masked.
 func (r Result) String() string {
 	return fmt.Sprintf("%s (%s) %s %s exp %s AID %X %s %X CVM %s TVR %X TSI %X",
-		r.Outcome, r.Reason, r.ApplicationLabel, r.MaskedPAN, r.Expiry, r.AID, r.CryptogramType(), r.ApplicationCrypto, r.CVM, r.TVR, r.TSI)
+		r.Outcome, r.Reason, r.ApplicationLabel, r.MaskedPAN, r.Expiry, r.AID, r.CryptogramType(), r.ApplicationCrypto, r.CVM, r.TVR[:], r.TSI[:])
 }
 
 // GoString is String: no verb shows the clear card data.

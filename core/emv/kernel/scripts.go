@@ -31,6 +31,7 @@ func (s *session) runScripts(raw []byte, template tlv.Tag, failed Bit) error {
 	}
 	objs, err := tlv.Decode(raw)
 	if err != nil {
+		s.tsi.Set(TSIScriptProcessing)
 		s.tvr.Set(failed)
 		s.scriptResults = append(s.scriptResults, scriptFailed, 0, 0, 0, 0)
 		return nil
