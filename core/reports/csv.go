@@ -91,6 +91,15 @@ func WriteCSV(w io.Writer, r Report) error {
 		add("settlement_result", s.Batch, 0, false, s.Result)
 	}
 
+	if !r.Prepaid.IsZero() {
+		for _, l := range r.Prepaid.Lines() {
+			tally("prepaid", l.Key, Tally(l.Tally))
+		}
+		if r.Prepaid.LiabilityKnown {
+			amount("prepaid", "liability", r.Prepaid.Liability)
+		}
+	}
+
 	if err := cw.Write(CSVHeader); err != nil {
 		return fmt.Errorf("reports: write CSV: %w", err)
 	}

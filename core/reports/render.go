@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tilldesk/core/money"
+	"tilldesk/core/prepaid"
 	"tilldesk/core/receipt"
 	"tilldesk/core/sale"
 )
@@ -21,6 +22,8 @@ var LabelKeys = []string{
 	"drawer.title", "float", "cash_sales", "cash_refunds", "cash_reversed", "cash_in", "cash_out", "expected",
 	"counted", "difference",
 	"settlement.title", "not_settled", "batch",
+	"prepaid.title", "prepaid.liability", "prepaid.issued", "prepaid.top_ups", "prepaid.payments", "prepaid.reversals",
+	"prepaid.refunds", "prepaid.adjust_in", "prepaid.adjust_out", "prepaid.imported",
 }
 
 // Heading is what a printed report says above the figures besides the report's own
@@ -53,7 +56,23 @@ func Rows(r Report, h Heading, tr receipt.Labels) []receipt.Row {
 	rows = append(rows, salesRows(r, tr)...)
 	rows = append(rows, tenderRows(r, tr)...)
 	rows = append(rows, drawerRows(r.Drawer, tr)...)
-	return append(rows, settlementRows(r.Settlements, tr)...)
+	rows = append(rows, settlementRows(r.Settlements, tr)...)
+	return append(rows, prepaidRows(r.Prepaid, tr)...)
+}
+
+// prepaidRows is the prepaid card section, shown when the period had movements.
+func prepaidRows(p prepaid.Summary, tr receipt.Labels) []receipt.Row {
+	if p.IsZero() {
+		return nil
+	}
+	rows := section(tr, "prepaid.title")
+	for _, l := range p.Lines() {
+		rows = append(rows, tally(tr("prepaid."+l.Key), Tally(l.Tally), false))
+	}
+	if p.LiabilityKnown {
+		rows = append(rows, receipt.Row{Left: tr("prepaid.liability"), Right: p.Liability.Format(), Style: receipt.Total})
+	}
+	return rows
 }
 
 // section starts a section: a rule and its centred title.

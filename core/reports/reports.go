@@ -24,6 +24,9 @@
 //     ShiftOpened, CashMovement and ShiftClosed below.
 //   - "settlement" (card batch settlement, not written yet): Settlement below.
 //   - "report.z" (app.Shifts): a Report; a report never counts another report.
+//   - "prepaid.<kind>" (core/prepaid): a prepaid.Batch of card movements; a completed
+//     sale's record may carry one too, under "extras" -> "prepaid" (cards sold on the
+//     sale, its card payments settled). They make the Prepaid section.
 package reports
 
 import (
@@ -36,6 +39,7 @@ import (
 
 	"tilldesk/core/journal"
 	"tilldesk/core/money"
+	"tilldesk/core/prepaid"
 	"tilldesk/core/sale"
 )
 
@@ -195,6 +199,9 @@ type Report struct {
 	Tenders     []Tender     `json:"tenders"`
 	Drawer      Drawer       `json:"drawer"`
 	Settlements []Settlement `json:"settlements,omitempty"`
+	// Prepaid is the period's prepaid card movements and the liability after them
+	// (core/prepaid; read from "prepaid.*" records and completed sales' "extras").
+	Prepaid prepaid.Summary `json:"prepaid,omitzero"`
 }
 
 // Header is what the caller says about a report: everything but the figures.
@@ -282,6 +289,9 @@ func (b *builder) add(rec journal.Record) (bool, error) {
 		if n := len(d.Sale.Payments); n > 0 { // the earlier ones have "payment" records
 			b.payment(d.Sale.Payments[n-1])
 		}
+		if _, err := r.Prepaid.Add(rec); err != nil { // cards sold and payments settled with it
+			return false, err
+		}
 	case journal.KindPayment:
 		var d struct {
 			Payment payment `json:"payment"`
@@ -339,7 +349,7 @@ func (b *builder) add(rec journal.Record) (bool, error) {
 		}
 		r.Settlements = append(r.Settlements, d)
 	default:
-		return false, nil
+		return r.Prepaid.Add(rec) // a "prepaid.*" movement, or not counted
 	}
 	return true, nil
 }
