@@ -31,7 +31,7 @@ func (p *Pad) Show(ctx context.Context, lines ...string) error {
 
 // ShowAmount shows the amount to pay, e.g. "AMOUNT CNY 12.34".
 func (p *Pad) ShowAmount(ctx context.Context, amount money.Amount) error {
-	return p.Show(ctx, p.amountLine(amount))
+	return p.Show(ctx, amountLine(p.cfg.Currency, amount))
 }
 
 // RequestPIN shows the amount and asks the customer for the PIN of the card with
@@ -50,7 +50,7 @@ func (p *Pad) RequestPIN(ctx context.Context, pan string, amount money.Amount) (
 	if err != nil {
 		return EncryptedPIN{}, fmt.Errorf("pinpad: request PIN: %w: %d digits", ErrInvalidPAN, len(pan))
 	}
-	prompt, err := displayText(p.amountLine(amount), enterPINPrompt)
+	prompt, err := displayText(amountLine(p.cfg.Currency, amount), enterPINPrompt)
 	if err != nil {
 		return EncryptedPIN{}, fmt.Errorf("pinpad: request PIN: %w", err)
 	}
@@ -58,12 +58,10 @@ func (p *Pad) RequestPIN(ctx context.Context, pan string, amount money.Amount) (
 	if err != nil {
 		return EncryptedPIN{}, fmt.Errorf("pinpad: request PIN: %w: %w", ErrDisplayText, err)
 	}
+	entry, release := p.abortable(ctx)
+	defer release()
 	var pin EncryptedPIN
-	err = p.job(ctx, "request PIN", func() error {
-		entry, abort := context.WithCancelCause(ctx)
-		defer abort(nil)
-		p.setAbort(abort)
-		defer p.setAbort(nil)
+	err = p.job(entry, "request PIN", func() error {
 		p.log.Info("PIN requested", "pan", maskPAN(pan), "amount", amount.Plain())
 		var err error
 		pin, err = p.requestPIN(entry, display, request)
@@ -150,8 +148,8 @@ func (p *Pad) CheckDUKPT(ctx context.Context) (int, error) {
 }
 
 // amountLine is "AMOUNT CNY 12.34" when it fits a display line, else the amount.
-func (p *Pad) amountLine(amount money.Amount) string {
-	value := p.cfg.Currency + " " + amount.Plain()
+func amountLine(currency string, amount money.Amount) string {
+	value := currency + " " + amount.Plain()
 	const label = "AMOUNT"
 	if gap := ipp.DisplayColumns - len(label) - len(value); gap > 0 {
 		return label + strings.Repeat(" ", gap) + value

@@ -100,9 +100,10 @@ type Pad struct {
 	link *link
 	log  *slog.Logger
 	// turn holds one token; an operation takes it to use the port.
-	turn    chan struct{}
-	abortMu sync.Mutex
-	abort   context.CancelCauseFunc // ends the PIN request in progress, if any
+	turn      chan struct{}
+	abortMu   sync.Mutex
+	aborts    map[int]context.CancelCauseFunc // end the PIN requests in progress or waiting
+	nextAbort int
 }
 
 // New returns a driver for the pad on port.
@@ -156,20 +157,33 @@ func (p *Pad) job(ctx context.Context, op string, fn func() error) error {
 	return nil
 }
 
-// setAbort records (or, with nil, clears) how to end the PIN request in progress.
-func (p *Pad) setAbort(abort context.CancelCauseFunc) {
+// abortable returns a context that Cancel ends with ErrAborted, and the function
+// that releases it when the PIN request is over.
+func (p *Pad) abortable(ctx context.Context) (context.Context, func()) {
+	entry, abort := context.WithCancelCause(ctx)
 	p.abortMu.Lock()
-	p.abort = abort
-	p.abortMu.Unlock()
+	defer p.abortMu.Unlock()
+	if p.aborts == nil {
+		p.aborts = make(map[int]context.CancelCauseFunc)
+	}
+	id := p.nextAbort
+	p.nextAbort++
+	p.aborts[id] = abort
+	return entry, func() {
+		p.abortMu.Lock()
+		delete(p.aborts, id)
+		p.abortMu.Unlock()
+		abort(nil)
+	}
 }
 
-// Cancel ends PIN entry: a PIN request in progress returns an error wrapping
-// ErrAborted. Then, or when the pad was idle, it sends packet 72 so that the pad is
-// idle whatever it was doing.
+// Cancel ends PIN entry: a PIN request in progress, or waiting for its turn,
+// returns an error wrapping ErrAborted. Then, or when the pad was idle, it sends
+// packet 72 so that the pad is idle whatever it was doing.
 func (p *Pad) Cancel(ctx context.Context) error {
 	p.abortMu.Lock()
-	if p.abort != nil {
-		p.abort(ErrAborted)
+	for _, abort := range p.aborts {
+		abort(ErrAborted)
 	}
 	p.abortMu.Unlock()
 	return p.job(ctx, "cancel", func() error { return p.link.cancelSession(ctx) })

@@ -18,8 +18,9 @@ const (
 	padEntering          // taking a PIN for a Z60
 )
 
-// padMaxTransmissions: a frame is sent at most three times, and three NAKs in a row
-// are followed by EOT (Mx800 guide: "EOT after 3 NAKs").
+// padMaxTransmissions: a frame the till does not answer is sent at most three times
+// (PP791 manual, section 4: EOT "after two retransmit attempts"), and the pad's
+// third NAK in a row is followed by EOT (Mx800 guide: "EOT after 3 NAKs").
 const padMaxTransmissions = 3
 
 // padSession is the pad's state, owned by the run goroutine and guarded by PINPad.mu.
@@ -34,7 +35,7 @@ type padSession struct {
 	blocks  int
 
 	outstanding []byte // a frame sent and not yet ACKed
-	sends       int    // transmissions of outstanding so far
+	sends       int    // transmissions of outstanding since the till last answered
 	eotAfterAck bool   // end the exchange with EOT once outstanding is ACKed
 	naksInARow  int    // NAKs sent for corrupt frames since the last good one
 
@@ -143,7 +144,8 @@ func (p *PINPad) onEvent(ev ipp.Event) {
 		case ipp.ACK:
 			p.delivered()
 		case ipp.NAK:
-			p.resend("NAK")
+			s.sends = 0  // a NAK is an answer: the count of silent sends restarts
+			p.transmit() // again, until ACK or EOT (PP791 manual, section 4)
 		case ipp.EOT:
 			p.log.Debug("till ended the exchange")
 			p.abandon()
@@ -175,7 +177,7 @@ func (p *PINPad) onFrame(f ipp.Frame) {
 	if typ == ipp.TypeCancel {
 		if s.state == padEntering {
 			p.endEntry("CANCELLED")
-			p.reply(ipp.EOT) // 1000SE guide, packet 72: EOT ends PIN entry
+			p.reply(ipp.EOT) // PP791 manual, message 72: EOT ends PIN entry
 			return
 		}
 		p.reply(ipp.ACK)
@@ -363,12 +365,13 @@ func (p *PINPad) transmit() {
 	s.ackTimer = time.NewTimer(p.cfg.AckTimeout)
 }
 
-// resend answers a NAK or a silent till: the frame again, or EOT after the third
-// transmission.
-func (p *PINPad) resend(why string) {
+// resend answers a silent till: the frame again, or EOT after the third
+// transmission. A NAK is not counted: the pad resends until the till ACKs or gives
+// up with EOT, which the till does after its third NAK.
+func (p *PINPad) resend() {
 	s := &p.session
 	if s.sends >= padMaxTransmissions {
-		p.log.Debug("giving up on the frame", "after", why, "sends", s.sends)
+		p.log.Debug("no ACK, giving up on the frame", "sends", s.sends)
 		p.abandon()
 		p.write([]byte{ipp.EOT})
 		return
@@ -379,7 +382,7 @@ func (p *PINPad) resend(why string) {
 func (p *PINPad) onAckTimeout() {
 	p.session.ackTimer = nil
 	if p.session.outstanding != nil {
-		p.resend("no ACK")
+		p.resend()
 	}
 }
 

@@ -1,16 +1,23 @@
 // Package ipp is the serial packet protocol of the VeriFone PINpad 1000SE and of the
-// IPP (internal PIN pad) emulation of the VeriFone Mx800 series, both publicly
-// documented:
+// IPP (internal PIN pad) emulation of the VeriFone Mx800 series. Sources, all public:
 //
-//   - PINpad 1000SE Reference and Programmers Guide, VeriFone part number 22903 rev. E
-//     (2005), chapters "Packet Formats" and "Management/DUKPT Packets" ("the 1000SE
-//     guide" below).
 //   - Mx800 Series Programmers Guide, appendix A "IPP MS and DUKPT Communications
-//     Packets" (pages 275-344; "the Mx800 guide" below, cited by page and table).
+//     Packets" (pages 275-344): packet formats and the ACK/NAK/EOT exchange of every
+//     packet used here, cited as "Mx800 guide" with page and table.
+//   - PINpad 1000SE Reference and Programmers Guide, VeriFone part number 22903
+//     rev. E (2005): the same packet family ("EOT after 3 NAKs" in its management
+//     packet tables). Only parts of the stored copies were legible; nothing here rests
+//     on it alone.
+//   - PIN Pad 791 Programmer's Manual, Uniform Industrial Corp., UDN PM0103-U rev. 06
+//     (2015), for a pad sold as compatible with this protocol: section 4 "Message
+//     format" states the LRC, the time-out and retransmission rules that the VeriFone
+//     guides leave implicit, and its messages Z2 and 72 spell out display and cancel.
+//     Cited as "PP791 manual".
 //
 // It is a codec only: frames to bytes and back (this file and decoder.go), and the
-// packets the till uses (packets.go). The ACK/NAK/EOT exchange around them is driven
-// by devices/pinpad (the till's side) and devices/sim (the simulated PIN pad).
+// packets the till uses (packets.go, pinblock.go). The ACK/NAK/EOT exchange around
+// them is driven by devices/pinpad (the till's side) and devices/sim (the simulated
+// PIN pad).
 //
 // Two framings share the line. Management packets travel as <SI>body<SO>{LRC}, PIN
 // and display packets as <STX>body<ETX>{LRC}; the body starts with the packet type
@@ -83,12 +90,11 @@ func (f Frame) String() string { return fmt.Sprintf("%v %q", f.Framing, f.Body) 
 // ErrBody is returned by Encode for a body the protocol cannot carry.
 var ErrBody = errors.New("ipp: body cannot be framed")
 
-// LRC is the frame check character. The Mx800 guide only says "{LRC} 1H Error
-// check"; the 1000SE guide, chapter "Packet Formats", defines it as the exclusive OR
-// of every character after the start delimiter (STX or SI) up to and including the
-// end delimiter (ETX or SO). Uniform's PP791, a pad sold as IPP-compatible, words it
-// the same way ("from the next byte of <STX> or <SI> through the <ETX> or <SO>
-// byte"). So for <STX>72<ETX> the LRC is '7' ^ '2' ^ ETX = 0x06.
+// LRC is the frame check character. The VeriFone guides only name it ("{LRC} 1H
+// Error check", Mx800 guide tables 29-90); the PP791 manual, section 4, defines it as
+// the XOR "of every byte after start code ... from the next byte of <STX> or <SI>
+// through the <ETX> or <SO> byte": the start delimiter is left out, the end
+// delimiter counted. So for <STX>72<ETX> the LRC is '7' ^ '2' ^ ETX = 0x06.
 func LRC(body []byte, end byte) byte {
 	lrc := end
 	for _, b := range body {

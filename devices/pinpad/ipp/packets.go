@@ -13,10 +13,10 @@ import (
 
 // Packet types the till and the simulator use.
 const (
-	TypeDisplay     = "Z2"  // show a message (1000SE guide, packet Z2)
+	TypeDisplay     = "Z2"  // show a message (PP791 manual, message Z2)
 	TypePINRequest  = "Z60" // accept and encrypt PIN, VISA mode (Mx800 guide p. 309)
 	TypePINResponse = "73"  // transfer PIN block, DUKPT (Mx800 guide p. 327, table 71)
-	TypeCancel      = "72"  // cancel the session (1000SE guide, packet 72)
+	TypeCancel      = "72"  // cancel the session (PP791 manual, message 72; Mx800 guide p. 339)
 	TypeEngineCheck = "25"  // check the DUKPT engine (Mx800 guide p. 326-327, table 70)
 )
 
@@ -48,17 +48,20 @@ func PacketType(f Frame) string {
 	return string(body[:min(n, len(body))])
 }
 
-// Display geometry of the PINpad 1000SE: two lines of 16 characters. The guides do
-// not bound Z2's text beyond the display; longer text is refused rather than cut.
+// Display geometry assumed for the pad: two lines of 16 characters, the common size
+// of serial PIN pads of this class. No page of the guides consulted states the
+// 1000SE's; the PP791 manual allows Z2 text of up to 64 characters. Longer text is
+// refused rather than cut.
 const (
 	DisplayColumns = 16
 	DisplayLines   = 2
 	MaxDisplayText = DisplayColumns * DisplayLines
 )
 
-// DisplayRequest is packet Z2, <STX>Z2<SUB>text<ETX>: clear the display and show
-// text, printable ASCII filling line 1 then line 2. The leading SUB (clear first) is
-// optional in the packet; the till always sends it so that no earlier text remains.
+// DisplayRequest is packet Z2, <STX>Z2<SUB>text<ETX> (PP791 manual, message Z2):
+// clear the display and show text, printable ASCII filling line 1 then line 2. The
+// pad only ACKs it. The leading SUB (clear first) is optional in the packet; the
+// till always sends it so that no earlier text remains.
 func DisplayRequest(text string) (Frame, error) {
 	if len(text) > MaxDisplayText {
 		return Frame{}, fmt.Errorf("%w: display text of %d characters, at most %d", ErrBody, len(text), MaxDisplayText)
@@ -142,10 +145,9 @@ func checkPAN(pan string) error {
 	return nil
 }
 
-// CancelRequest is packet 72, <STX>72<ETX>: end PIN entry (the pad answers EOT) or,
-// when idle, nothing (the pad answers ACK). The 1000SE guide documents the EOT answer
-// during entry; the ACK when idle is what the Mx800 guide (p. 339) and IPP-compatible
-// pads (Uniform PP791 manual, message 72) do.
+// CancelRequest is packet 72, <STX>72<ETX>: end PIN entry, which the pad answers
+// with EOT, or, when idle, nothing, which it answers with ACK (PP791 manual, message
+// 72; the Mx800 guide, p. 339, gives the ACK for 72 ending a MAC session).
 func CancelRequest() Frame { return Frame{Framing: Text, Body: []byte(TypeCancel)} }
 
 // EngineCheckRequest is packet 25, <SI>25<SO>: which DUKPT engine is active. The pad
