@@ -48,7 +48,10 @@ type detailError struct {
 	text string
 }
 
+// Error is the detail text.
 func (e *detailError) Error() string { return e.text }
+
+// Unwrap returns the sentinel.
 func (e *detailError) Unwrap() error { return e.kind }
 
 // failf builds a detailError of kind with a formatted message.
