@@ -144,9 +144,15 @@ const (
 	KindResponse
 )
 
+// isResponseMTI reports whether mti is four digits with an odd third digit (the
+// message function "response": 0210, 0810...).
+func isResponseMTI(mti string) bool {
+	return len(mti) == 4 && isDigits(mti) && (mti[2]-'0')%2 == 1
+}
+
 // KindOf classifies a request (or, for any MTI whose third digit is odd, a response).
 func KindOf(m iso8583.Message) Kind {
-	if len(m.MTI) == 4 && (m.MTI[2]-'0')%2 == 1 {
+	if isResponseMTI(m.MTI) {
 		return KindResponse
 	}
 	typeCode := ""

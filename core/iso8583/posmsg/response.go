@@ -75,7 +75,7 @@ func ParseResponse(m iso8583.Message) (Response, error) {
 
 // Message builds the answer (the sandbox acquirer's side).
 func (r Response) Message() (iso8583.Message, error) {
-	if len(r.MTI) != 4 || (r.MTI[2]-'0')%2 != 1 {
+	if !isResponseMTI(r.MTI) {
 		return iso8583.Message{}, fmt.Errorf("posmsg: %w: MTI %q is not a response", ErrKind, r.MTI)
 	}
 	return build(r.MTI, r.bindings())
@@ -86,7 +86,7 @@ func (r Response) Result() respcode.Code { return respcode.Lookup(r.ResponseCode
 
 // ResponseMTI is the MTI answering a request MTI (0200 -> 0210).
 func ResponseMTI(request string) (string, error) {
-	if len(request) != 4 || !isDigits(request) || (request[2]-'0')%2 != 0 {
+	if len(request) != 4 || !isDigits(request) || isResponseMTI(request) {
 		return "", fmt.Errorf("posmsg: %w: MTI %q is not a request", ErrKind, request)
 	}
 	return request[:2] + string(request[2]+1) + request[3:], nil
