@@ -97,10 +97,14 @@ func TestContactFlows(t *testing.T) {
 			tsi: "E800", cvm: CVMNoCVM, cvmRes: "1F0302", arc: "Z3"},
 		{name: "issuer declines, EXTERNAL AUTHENTICATE refused", oda: odaDDA, cvmList: "00000000000000001F03", floor: 0,
 			host: &fakeHost{resp: OnlineResponse{ResponseCode: "51", IssuerAuthenticationData: arpc}},
-			tweak:   func(c *testCard) { c.extAuthSW = 0x6300; c.cdol2 = unhexS("8A029F3704"); replaceCardElement(c, 0x8D, c.cdol2) },
+			tweak: func(c *testCard) {
+				c.extAuthSW = 0x6300
+				c.cdol2 = unhexS("8A029F3704")
+				replaceCardElement(c, 0x8D, c.cdol2)
+			},
 			outcome: DeclinedOnline, tvr: "0000008040", tsi: "F800", cvm: CVMNoCVM, cvmRes: "1F0302", arc: "51"},
 		{name: "PIN pad bypassed, signature next", oda: odaCDA, floor: 1000000, pad: &fakePINPad{err: ErrPINBypassed},
-			host: &fakeHost{resp: OnlineResponse{Approved: true, ResponseCode: "00"}},
+			host:    &fakeHost{resp: OnlineResponse{Approved: true, ResponseCode: "00"}},
 			outcome: ApprovedOnline, tvr: "0000080000", tsi: "E800", cvm: CVMSignature, cvmRes: "1E0300", arc: "00"},
 		{name: "scripts refused by the card", oda: odaNone, cvmList: "00000000000000001F03", floor: 0,
 			host:  &fakeHost{resp: OnlineResponse{Approved: true, ResponseCode: "00", IssuerScripts: unhexS(approvedScripts)}},

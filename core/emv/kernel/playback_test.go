@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tilldesk/core/emv/emvtest"
+	"tilldesk/core/emv/tlv"
 )
 
 var unhex = emvtest.Hex
@@ -171,3 +172,5 @@ type fakeT struct {
 
 func (f *fakeT) Errorf(string, ...any) { f.failed = true }
 func (f *fakeT) Helper()               {}
+
+func tagOf(t uint32) tlv.Tag { return tlv.Tag(t) }
