@@ -56,13 +56,13 @@ type Event struct {
 }
 
 // String describes the event without the frame's body, so it is safe to log even
-// when the frame carries a PAN.
+// when the frame carries a PAN or a PIN block.
 func (e Event) String() string {
 	switch e.Kind {
 	case Control:
 		return ControlName(e.Byte)
 	case Received:
-		return fmt.Sprintf("%v frame, packet %s", e.Frame.Framing, PacketType(e.Frame))
+		return e.Frame.String()
 	case Corrupt:
 		return fmt.Sprintf("corrupt %v frame (%v)", e.Framing, e.Err)
 	case Noise:

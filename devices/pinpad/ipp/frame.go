@@ -83,9 +83,11 @@ type Frame struct {
 	Body    []byte
 }
 
-// String shows the frame with control bytes spelled out, for logs and tests. Callers
-// must not log frames that carry a PAN (Z60); devices/pinpad logs packet types only.
-func (f Frame) String() string { return fmt.Sprintf("%v %q", f.Framing, f.Body) }
+// String names the frame by framing, packet type and size. It never shows the body,
+// which may carry a PAN (Z60) or a PIN block (73), so frames are safe to log.
+func (f Frame) String() string {
+	return fmt.Sprintf("%v frame, packet %s, %d bytes", f.Framing, PacketType(f), len(f.Body))
+}
 
 // ErrBody is returned by Encode for a body the protocol cannot carry.
 var ErrBody = errors.New("ipp: body cannot be framed")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"tilldesk/core/dukpt"
 )
 
 func TestLRC(t *testing.T) {
@@ -163,7 +165,7 @@ func TestDecoderResetDropsPartialFrame(t *testing.T) {
 	}
 }
 
-func TestEventStringHidesBody(t *testing.T) {
+func TestStringsHideSecrets(t *testing.T) {
 	req, err := PINRequest("4761739001010010")
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +174,9 @@ func TestEventStringHidesBody(t *testing.T) {
 	if len(events) != 1 {
 		t.Fatalf("events %v", events)
 	}
-	if s := events[0].String(); strings.Contains(s, "4761") || !strings.Contains(s, "Z60") {
-		t.Errorf("event string %q shows the PAN or hides the packet type", s)
+	for _, s := range []string{events[0].String(), req.String(), PINBlockResponse(dukpt.KSN{}, [8]byte{0xAB, 0xCD}).String()} {
+		if strings.Contains(s, "4761") || strings.Contains(s, "ABCD") || !strings.Contains(s, "packet") {
+			t.Errorf("%q shows the PAN or the PIN block, or hides the packet type", s)
+		}
 	}
 }
