@@ -286,11 +286,13 @@ func (s *session) runMastercard(l limits) error {
 			return s.declineOffline("CDA failed")
 		}
 	}
-	switch got {
-	case CryptogramTC:
+	switch {
+	case got == CryptogramTC && s.oda == odaCDA && !cda:
+		return s.declineOffline("offline approval without a CDA signature")
+	case got == CryptogramTC:
 		s.result.Outcome, s.arc = ApprovedOffline, "Y1"
 		return nil
-	case CryptogramARQC:
+	case got == CryptogramARQC:
 		return s.contactlessOnline()
 	}
 	return s.declineOffline("declined by the card")
