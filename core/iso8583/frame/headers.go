@@ -40,7 +40,7 @@ func (t TPDU) Check() error {
 	return nil
 }
 
-// String is the TPDU in hex, "600006 0000" style without spaces.
+// String is the TPDU in hexadecimal, e.g. "6000060000".
 func (t TPDU) String() string { return fmt.Sprintf("%X", t[:]) }
 
 // Header is the 6-byte UnionPay application header, in BCD: application category

@@ -40,7 +40,8 @@ func ParseSignOn(m iso8583.Message) (SignOn, error) {
 }
 
 // SignOff (0820, DE60.3 NetworkSignOff) closes the session; deregistration sends it
-// last.
+// last. UnionPay terminals sign off with 0820/0830 ("终端签退请求/应答" in the
+// message-type list of Gowos/Wireshark-8583-plugin), not with 0800.
 type SignOff struct {
 	Terminal Terminal
 	STAN     STAN
@@ -74,7 +75,7 @@ func ParseSignOff(m iso8583.Message) (SignOff, error) {
 
 // Card is how the card was read. PAN or Track2 identifies it.
 type Card struct {
-	// PAN is DE2. The till keeps it only in memory (the journal stores it masked).
+	// PAN is DE2. Keep it in memory only; store it masked (iso8583.MaskPAN).
 	PAN string
 	// Expiry is DE14, YYMM, optional.
 	Expiry string
