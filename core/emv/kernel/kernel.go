@@ -168,6 +168,9 @@ func (k *Kernel) Run(ctx context.Context, card Card, req Request) (*Result, erro
 	}
 	if err != nil {
 		s.terminate(err)
+		// An authorisation that went out for a transaction that then failed must be
+		// reversed (EMV Book 4 12.2.4).
+		s.result.ReversalRequired = s.result.WentOnline
 		return s.finish(), err
 	}
 	return s.finish(), nil

@@ -288,6 +288,9 @@ func (s *session) finish() *Result {
 	r.TVR, r.TSI, r.ODA = s.tvr, s.tsi, s.oda.String()
 	r.ResponseCode = s.arc
 	r.IssuerScriptResults = bytes.Clone(s.scriptResults)
+	if s.terminal != nil && r.ReversalRequired {
+		r.ReversalData = s.iccData(reversalTags)
+	}
 	if s.terminal != nil && r.Outcome != Terminated {
 		if r.AuthorisationData == nil {
 			r.AuthorisationData = s.iccData(authorisationTags)
