@@ -108,23 +108,24 @@ func (s *session) generateAC(requested byte, cdolTag tlv.Tag, cda bool) (acRespo
 	if err != nil {
 		return acResponse{}, err
 	}
-	got := r.cid & cidTypeMask
-	if got == cidTypeMask || rank(got) > rank(requested) {
+	if got := r.cid & cidTypeMask; !cryptogramAllowed(requested, got) {
 		return acResponse{}, fmt.Errorf("GENERATE AC: asked for %s, card gave %s: %w", cryptogramName(requested), cryptogramName(got), ErrMalformed)
 	}
 	return r, nil
 }
 
-// rank orders cryptogram types AAC < TC < ARQC: a card may answer with a lower one
-// than asked for, never a higher one.
-func rank(t byte) int {
-	switch t {
-	case CryptogramTC:
-		return 1
-	case CryptogramARQC:
-		return 2
+// cryptogramAllowed is EMV Book 3 Table 12: asked for an AAC the card gives an AAC;
+// asked for an ARQC, an ARQC or an AAC; asked for a TC, anything but the RFU type.
+func cryptogramAllowed(requested, got byte) bool {
+	switch {
+	case got == cidTypeMask:
+		return false
+	case requested == CryptogramAAC:
+		return got == CryptogramAAC
+	case requested == CryptogramARQC:
+		return got != CryptogramTC
 	}
-	return 0
+	return true
 }
 
 // parseGenerateAC reads format 1 (80: CID, ATC, AC, IAD) or format 2 (77).

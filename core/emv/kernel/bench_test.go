@@ -62,3 +62,26 @@ func BenchmarkContactTransactionCDA(b *testing.B) {
 		}
 	}
 }
+
+// A card that answers ARQC on a terminal without a host completes as "unable to go
+// online" with the default action codes.
+func TestARQCWithoutHost(t *testing.T) {
+	card := newUnionPayCard(t, odaNone)
+	replaceCardElement(card, 0x8E, unhexS("00000000000000001F03"))
+	card.records = card.records[:2]
+	card.decide = func(r byte, first bool) byte {
+		if first {
+			return CryptogramARQC
+		}
+		return r
+	}
+	cfg := flowConfig(t, 1000000)
+	for i := range cfg.AIDs {
+		cfg.AIDs[i].TACDefault = [5]byte{}
+	}
+	replaceCardElement(card, 0x9F0D, unhexS("0000000000"))
+	res, err := runFlow(t, card, cfg, Options{}, Request{Amount: 100})
+	if err != nil || res.Outcome != DeclinedUnableOnline && res.Outcome != ApprovedUnableOnline || !res.UnableToGoOnline {
+		t.Fatalf("%v %s (%s)", err, res, res.OnlineError)
+	}
+}

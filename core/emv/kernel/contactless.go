@@ -332,23 +332,16 @@ func (s *session) mastercardCVM(l limits) error {
 // contactlessOnline sends the ARQC online; with no second GENERATE AC on a tap, the
 // issuer's answer is the outcome, and no answer is a decline.
 func (s *session) contactlessOnline() error {
-	if !s.canGoOnline() {
-		return s.declineOffline("the card asked to go online and the terminal cannot")
-	}
-	req := s.onlineRequest()
-	s.result.AuthorisationData = req.ICCData
-	resp, err := s.k.opts.Host.Authorise(s.ctx, req)
+	resp, reached, err := s.authorise()
 	if err != nil {
-		if cerr := s.ctx.Err(); cerr != nil && errors.Is(err, cerr) {
-			return fmt.Errorf("online authorisation: %w", err)
-		}
-		s.result.OnlineError, s.result.UnableToGoOnline = err.Error(), true
+		return err
+	}
+	if !reached {
+		s.result.UnableToGoOnline = true
 		s.result.Outcome, s.arc = DeclinedUnableOnline, "Z3"
 		return nil
 	}
-	s.result.WentOnline = true
 	s.arc = printable([]byte(resp.ResponseCode))
-	s.result.AuthorisationCode = printable([]byte(resp.AuthorisationCode))
 	if resp.Approved {
 		s.result.Outcome = ApprovedOnline
 	} else {

@@ -58,18 +58,13 @@ type OnlineResponse struct {
 // without one, complete with the default action codes ("unable to go online").
 // Issuer scripts 71 run before the second GENERATE AC and 72 after it.
 func (s *session) onlineProcessing() error {
-	req := s.onlineRequest()
-	s.result.AuthorisationData = req.ICCData
-	resp, err := s.k.opts.Host.Authorise(s.ctx, req)
+	resp, reached, err := s.authorise()
 	if err != nil {
-		if cerr := s.ctx.Err(); cerr != nil && errors.Is(err, cerr) {
-			return fmt.Errorf("online authorisation: %w", err)
-		}
-		s.result.OnlineError = err.Error()
+		return err
+	}
+	if !reached {
 		return s.completeUnableToGoOnline()
 	}
-	s.result.WentOnline = true
-	s.result.AuthorisationCode = printable([]byte(resp.AuthorisationCode))
 	arc := printable([]byte(resp.ResponseCode))
 	if len(arc) != 2 {
 		arc = map[bool]string{true: "00", false: "05"}[resp.Approved]
@@ -101,6 +96,29 @@ func (s *session) onlineProcessing() error {
 		s.result.Reason = "declined by the issuer (" + arc + ")"
 	}
 	return s.runScripts(resp.IssuerScripts, tags.IssuerScriptTemplate2, TVRScriptFailedAfterLastAC)
+}
+
+// authorise sends the authorisation request. reached is false when the terminal
+// has no online link or the host could not be reached (the reason is kept in the
+// Result); only a cancelled transaction is an error.
+func (s *session) authorise() (resp OnlineResponse, reached bool, err error) {
+	if !s.canGoOnline() {
+		s.result.OnlineError = "the terminal has no online link"
+		return OnlineResponse{}, false, nil
+	}
+	req := s.onlineRequest()
+	s.result.AuthorisationData = req.ICCData
+	resp, err = s.k.opts.Host.Authorise(s.ctx, req)
+	if err != nil {
+		if cerr := s.ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+			return OnlineResponse{}, false, fmt.Errorf("online authorisation: %w", err)
+		}
+		s.result.OnlineError = err.Error()
+		return OnlineResponse{}, false, nil
+	}
+	s.result.WentOnline = true
+	s.result.AuthorisationCode = printable([]byte(resp.AuthorisationCode))
+	return resp, true, nil
 }
 
 // completeUnableToGoOnline is EMV Book 3 10.9: the default action codes decide, the
