@@ -33,6 +33,7 @@ type Frontend interface {
 //	tilldesk journal verify                               check the hash chain
 //	tilldesk journal export --format csv|jsonl [--from --to]
 //	tilldesk catalog check FILE.csv                       report bad rows
+//	tilldesk prepaid import BACKUP | verify               prepaid card ledger
 //	tilldesk sim [OUTDIR]                                 virtual scanner and printer on ptys
 //	tilldesk screenshots DIR                              save README screenshots
 //	tilldesk version
@@ -74,6 +75,8 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 		return catalogCommand(rest[1:], stdout, stderr)
 	case "backup":
 		return BackupCommand(rest[1:], os.Stdin, stdout, stderr)
+	case "prepaid":
+		return PrepaidCommand(paths, rest[1:], os.Stdin, stdout, stderr)
 	case "sim":
 		return simCommand(rest[1:], os.Stdin, stdout, stderr)
 	case "screenshots":

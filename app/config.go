@@ -23,6 +23,7 @@ type Config struct {
 	Catalog  CatalogConfig  `toml:"catalog"`
 	Receipt  ReceiptConfig  `toml:"receipt"`
 	Devices  DevicesConfig  `toml:"devices"`
+	Prepaid  PrepaidConfig  `toml:"prepaid"`
 }
 
 // DevicesConfig says which hardware the till uses and how it is connected.
@@ -111,6 +112,7 @@ func DefaultConfig() Config {
 			Scanner: ScannerConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 9600}.Defaults()}, Suffix: "CR"},
 			Printer: PrinterConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 115200}.Defaults()}, NativeQR: true},
 		},
+		Prepaid: DefaultPrepaidConfig(),
 	}
 }
 
@@ -149,6 +151,7 @@ func (c Config) Validate() error {
 	if c.Receipt.Width < 24 || c.Receipt.Width > 64 {
 		errs = append(errs, fmt.Errorf("receipt.width %d must be between 24 and 64 (32 for 58 mm, 48 for 80 mm)", c.Receipt.Width))
 	}
+	errs = append(errs, c.Prepaid.Validate())
 	return errors.Join(errs...)
 }
 

@@ -25,6 +25,7 @@ var DeregWiped = []string{
 	"journal records (sales, payments, settlement data)", "held sales",
 	"operators, shifts, counters, settings and secrets", "logs", "device traces",
 	"exported reports", "temporary and archived files",
+	"prepaid card ledger (kept in the backup: import it on the replacement terminal with `tilldesk prepaid import BACKUP`)",
 }
 
 // clearedRecord is the data of the KindJournalCleared record; it is also the

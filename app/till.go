@@ -34,8 +34,9 @@ type Till struct {
 	// catalogSkipped counts catalog rows refused at start-up (each one is logged).
 	catalogSkipped int
 	printer        printerSlot
-	gates          []func() error // checks before selling (registration, open shift)
-	reversers      reversers      // how each tender gives a payment back (paidvoid.go)
+	gates          []func() error   // checks before selling (registration, open shift)
+	reversers      reversers        // how each tender gives a payment back (paidvoid.go)
+	completions    []SaleCompletion // state committed with a completed sale (completion.go)
 }
 
 // AddSalesGate installs a check that must pass before an item is sold or a payment is
@@ -174,7 +175,13 @@ func (t *Till) complete(s *sale.Sale) (*Receipt, error) {
 		return nil, err
 	}
 	tot := s.Totals()
-	rec, err := t.journal.Append(journal.KindSaleCompleted, saleRecord{Sale: s, Totals: summarize(tot)})
+	extras, changes, done, err := t.prepareCompletion(s)
+	if err != nil {
+		s.State = sale.Open
+		return nil, err
+	}
+	rec, err := t.journal.AppendWith(journal.KindSaleCompleted, saleRecord{Sale: s, Totals: summarize(tot), Extras: extras}, changes...)
+	done(err == nil)
 	if err != nil {
 		s.State = sale.Open
 		return nil, t.notRecorded("sale", err)
@@ -329,6 +336,8 @@ type paymentRecord struct {
 type saleRecord struct {
 	Sale   *sale.Sale  `json:"sale"`
 	Totals totalsBrief `json:"totals"`
+	// Extras are what features committed with the completed sale (SaleCompletion).
+	Extras map[string]any `json:"extras,omitempty"`
 }
 
 type totalsBrief struct {
