@@ -17,7 +17,9 @@ import (
 var StateBuckets = []string{"operators", "shift", "counters", "dereg", "terminal", "settings",
 	// The prepaid card ledger (core/prepaid: accounts, requests, pending payments,
 	// contactless UIDs, orders, totals).
-	"prepaid", "prepaid_req", "prepaid_pending", "prepaid_uid", "prepaid_order", "prepaid_meta"}
+	"prepaid", "prepaid_req", "prepaid_pending", "prepaid_uid", "prepaid_order", "prepaid_meta",
+	// Wallet payment intents not yet settled (app/wallet*.go), by out_trade_no.
+	"wallet"}
 
 // ErrNoStateBucket is returned for a state bucket not declared in StateBuckets.
 var ErrNoStateBucket = errors.New("journal: undeclared state bucket")
