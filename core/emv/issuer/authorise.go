@@ -21,6 +21,7 @@ type Request struct {
 const (
 	CodeApproved     = "00"
 	CodeDoNotHonour  = "05" // the cryptogram does not verify, or is not an ARQC
+	CodeExpiredCard  = "54"
 	CodeWrongPIN     = "55"
 	CodeSecurityFail = "63" // the data needed to check the card is missing or malformed
 )
@@ -62,13 +63,16 @@ func Authorise(acct Account, bdk [16]byte, req Request) (Decision, error) {
 		return dec, nil
 	}
 	dec.ResponseCode, dec.Reason = CodeApproved, "approved"
+	if date := fmt.Sprintf("%X", d.Transaction.TransactionDate); acct.Expiry != "" && date > acct.Expiry {
+		dec.ResponseCode, dec.Reason = CodeExpiredCard, "the card expired"
+	}
 	if req.PIN != nil {
 		dec.PINChecked = true
 		dec.PINValid, err = CheckPIN(bdk, *req.PIN, acct.PAN, acct.PIN)
 		if err != nil {
 			return Decision{}, err
 		}
-		if !dec.PINValid {
+		if !dec.PINValid && dec.ResponseCode == CodeApproved {
 			dec.ResponseCode, dec.Reason = CodeWrongPIN, "wrong PIN"
 		}
 	}

@@ -14,7 +14,7 @@ var testBDK = [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xD
 
 func testAccount(t *testing.T, s Scheme) Account {
 	t.Helper()
-	acct := Account{PAN: "6299990000000000012", PANSequence: "01", Scheme: s, Keys: MasterKeys{
+	acct := Account{PAN: "6299990000000000012", PANSequence: "01", Scheme: s, Expiry: "331231", Keys: MasterKeys{
 		AC: key16(t, "00112233445566778899AABBCCDDEEFF"), SMI: key16(t, "0123456789ABCDEFFEDCBA9876543210"),
 		SMC: key16(t, "11111111111111112222222222222222"),
 	}}
@@ -162,5 +162,16 @@ func TestParseICCDataErrors(t *testing.T) {
 	acct.Scheme = VisaCVN10
 	if _, err := CheckCryptogram(acct, d); err == nil {
 		t.Error("a Mastercard-style IAD checked as Visa CVN 10")
+	}
+}
+
+// A card used after its expiry date is declined with 54, and the card is told so.
+func TestAuthoriseExpired(t *testing.T) {
+	acct := testAccount(t, UnionPayCVN01)
+	acct.Expiry = "260516" // the test transactions are dated 26-05-17
+	p := encryptPIN(t, testBDK, 9, "000000", acct.PAN)
+	dec, err := Authorise(acct, testBDK, Request{ICCData: cardICCData(t, acct, ARQC, "000000000100", nil), PIN: &p})
+	if err != nil || dec.Approved || dec.ResponseCode != CodeExpiredCard || dec.IssuerAuthenticationData == nil || !dec.PINChecked || dec.PINValid {
+		t.Fatalf("%+v, %v", dec, err)
 	}
 }

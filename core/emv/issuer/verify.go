@@ -17,6 +17,7 @@ type Account struct {
 	Scheme      Scheme
 	Keys        MasterKeys      // the issuer master keys of the card's range
 	PIN         PINVerification // for online PIN; zero Offset means no PIN on file
+	Expiry      string          // YYMMDD; when set, transactions dated after it are declined
 }
 
 // CryptogramCheck is the issuer's reading of the cryptogram in ICC data.

@@ -5,56 +5,36 @@ import (
 	"crypto/sha1"
 	"math/big"
 	"testing"
+
+	"tilldesk/devices/sim/emvcard/emvcardtest"
 )
 
-// recoverBlock is the terminal's recovery written independently of PublicKey: the RSA
-// public operation, then the checks every EMV Book 2 recovered block passes (length,
-// header 6A, format, trailer BC), returning the block.
+// recoverBlock, checkHash and recoveredKey are emvcardtest's independent recovery
+// (RSA public operation, format checks, SHA-1 over the recovered data and the rest),
+// failing the test on error.
 func recoverBlock(t *testing.T, modulus, exponent, signature []byte, format byte) []byte {
 	t.Helper()
-	if len(signature) != len(modulus) {
-		t.Fatalf("signature of %d bytes for a %d-byte modulus", len(signature), len(modulus))
-	}
-	n := new(big.Int).SetBytes(modulus)
-	x := new(big.Int).Exp(new(big.Int).SetBytes(signature), new(big.Int).SetBytes(exponent), n)
-	block := x.FillBytes(make([]byte, len(modulus)))
-	if block[0] != 0x6A || block[1] != format || block[len(block)-1] != 0xBC {
-		t.Fatalf("recovered % X...% X: want 6A %02X ... BC", block[:2], block[len(block)-1:], format)
+	block, err := emvcardtest.Recover(modulus, exponent, signature, format)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return block
 }
 
-// checkHash checks the hash in a recovered block: SHA-1 over the block from the
-// format byte to just before the hash, then each extra (EMV Book 2 5.3 step 5 and
-// its counterparts).
 func checkHash(t *testing.T, block []byte, extra ...[]byte) {
 	t.Helper()
-	h := sha1.New()
-	h.Write(block[1 : len(block)-21])
-	for _, e := range extra {
-		h.Write(e)
-	}
-	if !bytes.Equal(h.Sum(nil), block[len(block)-21:len(block)-1]) {
-		t.Fatalf("hash in the recovered block does not match")
+	if err := emvcardtest.CheckHash(block, extra...); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// recoveredKey puts a certified key back together: the leftmost digits in the block
-// (after the fixed fields, dropping BB padding) and the remainder.
 func recoveredKey(t *testing.T, block []byte, fixed int, remainder []byte) []byte {
 	t.Helper()
-	length := int(block[fixed-2])
-	leftmost := block[fixed : len(block)-21]
-	if length <= len(leftmost) {
-		if len(remainder) != 0 || bytes.Count(leftmost[length:], []byte{0xBB}) != len(leftmost)-length {
-			t.Fatalf("key of %d bytes: padding or remainder wrong", length)
-		}
-		return leftmost[:length]
+	key, err := emvcardtest.CertifiedKey(block, fixed, remainder)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(leftmost)+len(remainder) != length {
-		t.Fatalf("key of %d bytes from %d in the certificate and %d of remainder", length, len(leftmost), len(remainder))
-	}
-	return append(bytes.Clone(leftmost), remainder...)
+	return key
 }
 
 func defaultHierarchy(t *testing.T) *Hierarchy {
