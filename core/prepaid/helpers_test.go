@@ -3,6 +3,7 @@ package prepaid
 import (
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -71,7 +72,13 @@ type fixture struct {
 	clock *clock
 }
 
-func openJournal(t testing.TB, path string, c *clock) *journal.Journal {
+// fatalT is what the helpers need of *testing.T and *rapid.T.
+type fatalT interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func openJournal(t fatalT, path string, c *clock) *journal.Journal {
 	t.Helper()
 	j, err := journal.Open(path, journal.Options{Terminal: "TEST0001", Now: c.Now})
 	if err != nil {
@@ -91,7 +98,7 @@ func newFixture(t testing.TB) *fixture {
 
 func (f *fixture) ledger(t testing.TB) *Ledger {
 	t.Helper()
-	l, err := New(func() *journal.Journal { return f.j }, Options{Policy: testPolicy(), Terminal: "TEST0001", Now: f.clock.Now, Rand: newSeeded(1), Log: slog.New(slog.DiscardHandler)})
+	l, err := New(func() *journal.Journal { return f.j }, Options{Policy: testPolicy(), Terminal: "TEST0001", Now: f.clock.Now, Rand: newSeeded(1), Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,4 +139,16 @@ func (f *fixture) balance(t testing.TB, card string) money.Amount {
 		t.Fatal(err)
 	}
 	return a.Balance
+}
+
+// quietLog discards the ledger's log.
+func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// fastTemp is a folder for throw-away journals: memory-backed /dev/shm where there is
+// one (a sync costs nothing there), else the system's temporary folder.
+func fastTemp() string {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		return "/dev/shm"
+	}
+	return ""
 }
