@@ -147,14 +147,17 @@ func (d *PrepaidDesk) Enabled() bool { return d.cfg.Enabled }
 // card payment is given back (its sale died with the process: a completed sale would
 // have settled it in its own record), orders of sales that are neither open nor held
 // are dropped, and cards past their expiry date are marked expired. Until it succeeds
-// the sales gate refuses sales. Call it again after fixing the cause.
+// the sales gate refuses sales. Call it again after fixing the cause, or when the
+// deregistration wizard finds pending payments (those of the sale in progress, if any,
+// are kept).
 func (d *PrepaidDesk) Resolve() error {
-	revs, err := d.ledger.ReversePending(func(prepaid.Pending) bool { return true }, "sale not completed before the till stopped")
+	keep := d.openSale() // "" at start-up: every pending payment's sale is gone
+	revs, err := d.ledger.ReversePending(func(p prepaid.Pending) bool { return p.Sale != keep }, "sale not completed")
 	for _, m := range revs {
 		d.log.Warn("prepaid payment of an unfinished sale given back", "movement", m)
 	}
 	if err == nil {
-		err = d.dropAbandonedOrders("")
+		err = d.dropAbandonedOrders(keep)
 	}
 	if err == nil {
 		_, err = d.ledger.ExpireDue()
@@ -188,3 +191,11 @@ func (d *PrepaidDesk) Problem() error {
 
 // journal is the till's current journal.
 func (d *PrepaidDesk) journal() *journal.Journal { return d.till.Journal() }
+
+// openSale is the ID of the till's sale in progress, or "".
+func (d *PrepaidDesk) openSale() string {
+	if s := d.till.current; s != nil && s.State == sale.Open {
+		return s.ID
+	}
+	return ""
+}

@@ -1,12 +1,15 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"tilldesk/core/catalog"
 	"tilldesk/core/money"
 	"tilldesk/core/prepaid"
+	"tilldesk/core/refund"
 	"tilldesk/core/sale"
 )
 
@@ -183,10 +186,23 @@ func (d *PrepaidDesk) dropAbandonedOrders(keep string) error {
 // DropAbandonedOrders forgets the cards and top-ups put on sales that were cancelled
 // or voided, releasing reserved card numbers; the current sale's and held sales' stay.
 // Call it after a sale is cancelled (Resolve does it at start-up).
-func (d *PrepaidDesk) DropAbandonedOrders() error {
-	keep := ""
-	if s := d.till.current; s != nil && s.State == sale.Open {
-		keep = s.ID
+func (d *PrepaidDesk) DropAbandonedOrders() error { return d.dropAbandonedOrders(d.openSale()) }
+
+// ErrPrepaidLineRefund refuses a refund of a line that sold a prepaid card or value:
+// the money is on the card (a manager's adjustment takes it off, then cash goes back).
+var ErrPrepaidLineRefund = errors.New("a prepaid card or top-up is not refunded like goods: adjust the card instead")
+
+// CheckRefund refuses a refund request that would pay back a prepaid card line of s
+// (a full refund, or one naming such a line). The refund screen calls it before
+// Refunds.Refund.
+func CheckRefund(s *sale.Sale, req refund.Request) error {
+	for _, l := range s.Lines {
+		if !IsPrepaidLine(l) || l.Voided {
+			continue
+		}
+		if req.Full || slices.ContainsFunc(req.Lines, func(r refund.LineRequest) bool { return r.LineID == l.ID }) {
+			return fmt.Errorf("line %d: %w", l.ID, ErrPrepaidLineRefund)
+		}
 	}
-	return d.dropAbandonedOrders(keep)
+	return nil
 }

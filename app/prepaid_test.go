@@ -13,6 +13,7 @@ import (
 	"tilldesk/core/money"
 	"tilldesk/core/prepaid"
 	"tilldesk/core/refund"
+	"tilldesk/core/sale"
 	"tilldesk/core/users"
 )
 
@@ -241,6 +242,14 @@ func TestPrepaidTopUpAndManage(t *testing.T) {
 	card, _ = f.desk.Card(card.Number)
 	if card.Balance != 6000 {
 		t.Fatalf("after the top-up: %s", card.Balance)
+	}
+	var topUpSale *sale.Sale
+	_ = f.j.Each(journal.Filter{Kind: journal.KindSaleCompleted}, func(r journal.Record) error {
+		topUpSale, _ = decodeSale(r)
+		return nil
+	})
+	if err := CheckRefund(topUpSale, refund.Request{Full: true}); !errors.Is(err, ErrPrepaidLineRefund) {
+		t.Fatalf("refund of a top-up: %v", err)
 	}
 	req := CardRequest{ID: f.desk.NewRequestID(), Card: card, Operator: "mgr-01", Reason: "lost"}
 	if v, err := f.desk.Freeze(req); err != nil || v.Status != prepaid.Frozen {
