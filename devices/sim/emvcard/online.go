@@ -50,6 +50,7 @@ func (c *Card) issuerScript(cmd command) []byte {
 	if a == nil || c.s.acCount == 0 || c.s.firstAC != issuer.ARQC || len(c.s.cdolData) == 0 {
 		return status(swConditionsNotMet)
 	}
+	a.scriptsLast = min(a.scriptsLast+1, 15)
 	atc := [2]byte(binary.BigEndian.AppendUint16(nil, a.atc))
 	sc, err := a.cfg.Scheme.OpenScriptCommand(&a.keys, atc, c.s.arqc, cmd.raw)
 	if err != nil {
@@ -60,7 +61,6 @@ func (c *Card) issuerScript(cmd command) []byte {
 	if sw != swOK {
 		a.scriptFailedLast = true
 	}
-	a.scriptsLast = min(a.scriptsLast+1, 15)
 	return status(sw)
 }
 

@@ -76,7 +76,10 @@ func (c *Card) getProcessingOptions(cmd command) []byte {
 // quickContactless is the qVSDC/qPBOC-style answer (EMV Book C-3 5.2): the card's
 // decision and cryptogram over the PDOL data, the CTQ saying which CVM it wants,
 // and the fDDA signature over the reader's unpredictable number, amount, currency
-// and the card's own unpredictable number.
+// and the card's own unpredictable number. The card approves offline up to its
+// limit and its consecutive offline count, unless the reader wants a cryptogram
+// for the issuer; a tap never learns the issuer's answer, so only a contact online
+// transaction resets the count.
 func (c *Card) quickContactless(ttq []byte, aip [2]byte, afl []byte) []byte {
 	a := c.s.app
 	decision := issuer.ARQC
@@ -84,7 +87,7 @@ func (c *Card) quickContactless(ttq []byte, aip [2]byte, afl []byte) []byte {
 	switch {
 	case a.cfg.AlwaysDecline:
 		decision = issuer.AAC
-	case ttq[1]&ttqOnlineRequired == 0 && amount <= a.cfg.OfflineContactlessLimit && a.offlineCount < a.lowerLimit && a.wentOnline:
+	case ttq[1]&ttqOnlineRequired == 0 && amount <= a.cfg.OfflineContactlessLimit && a.offlineCount < a.lowerLimit:
 		decision = issuer.TC
 		a.offlineCount++
 	}

@@ -43,7 +43,7 @@ func (c *Card) internalAuthenticate(cmd command) []byte {
 	}
 	sdad, err := c.signDynamic(c.newDynamicNumber(), cmd.data)
 	if err != nil {
-		return status(swWrongLength) // the DDOL data leaves no room in the block
+		return status(swConditionsNotMet)
 	}
 	c.s.cvr.DDAPerformed = true
 	if a.cfg.ResponseFormat1 {
