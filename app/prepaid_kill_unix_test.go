@@ -3,17 +3,12 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +16,7 @@ import (
 	"tilldesk/core/money"
 	"tilldesk/core/prepaid"
 	"tilldesk/core/sale"
+	"tilldesk/internal/killtest"
 )
 
 // A payment from a card and its sale commit together or not at all, even when the
@@ -130,36 +126,12 @@ func cardPaidInSales(t *testing.T, j *journal.Journal) money.Amount {
 // the next one partly by card, SIGKILLs it, and returns the completed receipts.
 func runPrepaidKillChild(t *testing.T, path string, killAfter int) []string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPrepaidSaleKillChild$", "-test.count=1", "-test.timeout=60s")
-	cmd.Env = append(os.Environ(), prepaidKillEnv+"="+path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
-	defer deadline.Stop()
 	var done []string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		line := sc.Text()
+	killtest.Run(t, "TestPrepaidSaleKillChild", []string{prepaidKillEnv + "=" + path}, func(line string) bool {
 		if number, ok := strings.CutPrefix(line, "done "); ok {
 			done = append(done, number)
 		}
-		if line == "paid" && len(done) == killAfter {
-			_ = cmd.Process.Signal(syscall.SIGKILL) // the card has paid; the sale is not complete
-			break
-		}
-	}
-	for sc.Scan() {
-	}
-	_ = cmd.Wait()
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-		t.Fatalf("child ended with %v after %s sales, not killed: %s", cmd.ProcessState, strconv.Itoa(len(done)), stderr.String())
-	}
+		return line == "paid" && len(done) == killAfter // the card has paid; the sale is not complete
+	})
 	return done
 }

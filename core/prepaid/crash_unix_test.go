@@ -3,21 +3,18 @@
 package prepaid
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"tilldesk/core/journal"
 	"tilldesk/core/money"
+	"tilldesk/internal/killtest"
 )
 
 // The kill test re-executes the test binary as a child that makes random movements
@@ -117,36 +114,13 @@ func TestPrepaidKillChild(t *testing.T) {
 // it, and returns the acknowledged request IDs.
 func runKillChild(t *testing.T, path string, round, killAfter int) []string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPrepaidKillChild$", "-test.count=1", "-test.timeout=60s")
-	cmd.Env = append(os.Environ(), killEnv+"="+path, killRoundEnv+"="+strconv.Itoa(round))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	var acks []string
-	sc := bufio.NewScanner(stdout)
-	deadline := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
-	defer deadline.Stop()
-	for sc.Scan() {
-		if id, ok := strings.CutPrefix(sc.Text(), "ack "); ok {
+	killtest.Run(t, "TestPrepaidKillChild", []string{killEnv + "=" + path, killRoundEnv + "=" + strconv.Itoa(round)}, func(line string) bool {
+		if id, ok := strings.CutPrefix(line, "ack "); ok {
 			acks = append(acks, id)
 		}
-		if len(acks) == killAfter {
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			break
-		}
-	}
-	for sc.Scan() { // a line cut short by the kill has no newline and is not counted
-	}
-	_ = cmd.Wait()
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-		t.Fatalf("child ended with %v, not killed: %s", cmd.ProcessState, stderr.String())
-	}
+		return len(acks) == killAfter
+	})
 	return acks
 }
 
