@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"tilldesk/core/backup"
@@ -118,6 +119,9 @@ func PrepaidCommand(paths Paths, args []string, stdin io.Reader, stdout, stderr 
 	cfg, err := LoadConfig(paths.Config)
 	if err != nil {
 		return fail(err)
+	}
+	if err := os.MkdirAll(paths.DataDir, 0o700); err != nil { // a replacement terminal may import before its first start
+		return fail(fmt.Errorf("data folder: %w", err))
 	}
 	j, err := journal.Open(paths.Journal(), journal.Options{Terminal: cfg.Terminal.ID})
 	if err != nil {

@@ -321,3 +321,30 @@ func TestPrepaidImportFromBackup(t *testing.T) {
 		t.Fatalf("import movement's source %+v", src)
 	}
 }
+
+// `tilldesk prepaid import BACKUP` brings a retired terminal's cards to this one (the
+// till closed); a second run imports nothing; `verify` replays the ledger.
+func TestPrepaidImportCommand(t *testing.T) {
+	old := newPrepaidFixture(t)
+	old.sellCard(t, 1500, "")
+	file := sealJournal(t, old.refundFixture)
+	dir := t.TempDir()
+	paths := Paths{Config: filepath.Join(dir, "config.toml"), DataDir: filepath.Join(dir, "data")}
+	t.Setenv(PassphraseEnv, oldPass)
+	for i, want := range []string{"1 cards, 1 imported now, 0 imported before", "1 cards, 0 imported now, 1 imported before"} {
+		var out, errOut strings.Builder
+		if code := PrepaidCommand(paths, []string{"import", file}, strings.NewReader(""), &out, &errOut); code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i, code, errOut.String())
+		}
+		if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "liability ¥15.00") {
+			t.Fatalf("run %d: %s", i, out.String())
+		}
+	}
+	var out, errOut strings.Builder
+	if code := PrepaidCommand(paths, []string{"verify"}, nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "OK, 1 cards") {
+		t.Fatalf("verify: %d %s %s", code, out.String(), errOut.String())
+	}
+	if code := PrepaidCommand(paths, []string{"import"}, nil, &out, &errOut); code != 2 {
+		t.Fatalf("usage: exit %d", code)
+	}
+}
