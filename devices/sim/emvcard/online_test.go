@@ -51,7 +51,13 @@ func issuerAuthentication(t *testing.T, c *Card, term *emvcardtest.Terminal, r i
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sw, err := term.Send(apdu(0x00, 0x82, 0, 0, data, false))
+	return send(t, term, apdu(0x00, 0x82, 0, 0, data, false))
+}
+
+// send sends a command and returns its status word.
+func send(t *testing.T, term *emvcardtest.Terminal, apdu []byte) emvcardtest.SW {
+	t.Helper()
+	_, sw, err := term.Send(apdu)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,17 +17,13 @@ func script(t *testing.T, c *Card, term *emvcardtest.Terminal, cmd issuer.Script
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sw, err := term.Send(sealed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sw
+	return send(t, term, sealed)
 }
 
 func sendOK(t *testing.T, term *emvcardtest.Terminal, apdu []byte, want uint16) {
 	t.Helper()
-	if _, sw, err := term.Send(apdu); err != nil || uint16(sw) != want {
-		t.Fatalf("% X: %04X, %v; want %04X", apdu, uint16(sw), err, want)
+	if sw := send(t, term, apdu); uint16(sw) != want {
+		t.Fatalf("% X: %04X; want %04X", apdu, uint16(sw), want)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"errors"
+	"sync"
 	"testing"
 
 	"tilldesk/core/emv/issuer"
@@ -18,10 +19,15 @@ var testBDK = [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xD
 
 // prototypes holds one personalised card per profile; tests take clones, so RSA
 // signing at personalisation happens once.
-var prototypes = map[string]*Card{}
+var (
+	prototypesMu sync.Mutex
+	prototypes   = map[string]*Card{}
+)
 
 func newCard(t testing.TB, name string) *Card {
 	t.Helper()
+	prototypesMu.Lock()
+	defer prototypesMu.Unlock()
 	if c, ok := prototypes[name]; ok {
 		return c.clone()
 	}
