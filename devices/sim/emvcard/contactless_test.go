@@ -10,10 +10,17 @@ import (
 	"tilldesk/devices/sim/emvcard/emvcardtest"
 )
 
-// tap selects the first application in the PPSE directory.
+// tap selects, in process, the first application in the PPSE directory.
 func tap(t *testing.T, c *Card) *emvcardtest.Terminal {
 	t.Helper()
 	term := inProcess(t, c, Contactless)
+	selectFromPPSE(t, term)
+	return term
+}
+
+// selectFromPPSE selects the first application the PPSE lists.
+func selectFromPPSE(t *testing.T, term *emvcardtest.Terminal) {
+	t.Helper()
 	fci, err := term.Select(ppseName)
 	if err != nil {
 		t.Fatalf("SELECT PPSE: %v", err)
@@ -26,7 +33,22 @@ func tap(t *testing.T, c *Card) *emvcardtest.Terminal {
 	if _, err := term.Select(aids[0].Value); err != nil {
 		t.Fatalf("SELECT AID: %v", err)
 	}
-	return term
+}
+
+// readCard sends GPO, reads the records and checks the certificates: the ICC modulus.
+func readCard(t *testing.T, term *emvcardtest.Terminal) []byte {
+	t.Helper()
+	if _, err := term.GetProcessingOptions(); err != nil {
+		t.Fatalf("GPO: %v", err)
+	}
+	if err := term.ReadRecords(); err != nil {
+		t.Fatal(err)
+	}
+	iccModulus, err := offlineData(t, term)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iccModulus
 }
 
 // checkFDDA verifies the fDDA signature of a quick tap: over the unpredictable
@@ -63,20 +85,10 @@ func TestQuickContactless(t *testing.T) {
 			c := newCard(t, tc.profile)
 			term := tap(t, c)
 			term.Data[tags.TerminalTransactionQualifiers] = []byte{0x26, 0x80, 0x40, 0x00} // online cryptogram required
-			if _, err := term.GetProcessingOptions(); err != nil {
-				t.Fatalf("GPO: %v", err)
-			}
+			checkFDDA(t, term, readCard(t, term))
 			if cid(term) != issuer.ARQC || !bytes.Equal(term.ICC[tags.CardTransactionQualifiers], tc.ctq[:]) || term.ICC[tags.Track2EquivalentData] == nil {
 				t.Fatalf("CID %X CTQ %X", term.ICC[tags.CryptogramInformationData], term.ICC[tags.CardTransactionQualifiers])
 			}
-			if err := term.ReadRecords(); err != nil {
-				t.Fatal(err)
-			}
-			iccModulus, err := offlineData(t, term)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkFDDA(t, term, iccModulus)
 			de55, _ := term.ICCData()
 			dec, err := issuer.Authorise(account(t, c, term), testBDK, issuer.Request{ICCData: de55})
 			if err != nil || !dec.Approved {
@@ -143,18 +155,9 @@ func TestQuickContactlessDecisions(t *testing.T) {
 func TestMastercardStyleTap(t *testing.T) {
 	c := newCard(t, "mastercard")
 	term := tap(t, c)
-	if _, err := term.GetProcessingOptions(); err != nil {
-		t.Fatal(err)
-	}
+	iccModulus := readCard(t, term)
 	if aip := term.ICC[tags.ApplicationInterchangeProfile]; !bytes.Equal(aip, []byte{0x3D, 0x80}) {
 		t.Fatalf("AIP %X", aip)
-	}
-	if err := term.ReadRecords(); err != nil {
-		t.Fatal(err)
-	}
-	iccModulus, err := offlineData(t, term)
-	if err != nil {
-		t.Fatal(err)
 	}
 	resp, err := term.GenerateAC(byte(issuer.ARQC)|p1CDARequested, tags.CDOL1)
 	if err != nil || cid(term) != issuer.ARQC {

@@ -9,7 +9,6 @@ import (
 
 	"tilldesk/core/emv/issuer"
 	"tilldesk/core/emv/tags"
-	"tilldesk/core/emv/tlv"
 	"tilldesk/devices/pcsc"
 	"tilldesk/devices/pcsc/pcsctest"
 	"tilldesk/devices/sim"
@@ -84,28 +83,8 @@ func TestContactTransactionThroughPCSC(t *testing.T) {
 func TestWalletTapThroughPCSC(t *testing.T) {
 	c := newCard(t, "wallet")
 	term := throughPCSC(t, c, Contactless)
-	fci, err := term.Select(ppseName)
-	if err != nil {
-		t.Fatalf("SELECT PPSE: %v", err)
-	}
-	aid, ok := tlv.Value(fci, tags.ApplicationIdentifierCard)
-	if !ok {
-		t.Fatal("PPSE without an application")
-	}
-	if _, err := term.Select(aid); err != nil {
-		t.Fatalf("SELECT AID: %v", err)
-	}
-	if _, err := term.GetProcessingOptions(); err != nil {
-		t.Fatalf("GPO: %v", err)
-	}
-	if err := term.ReadRecords(); err != nil {
-		t.Fatal(err)
-	}
-	iccModulus, err := offlineData(t, term)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkFDDA(t, term, iccModulus)
+	selectFromPPSE(t, term)
+	checkFDDA(t, term, readCard(t, term))
 	if ctq := term.ICC[tags.CardTransactionQualifiers]; len(ctq) != 2 || ctq[1]&ctqConsumerDeviceCVM == 0 || cid(term) != issuer.ARQC {
 		t.Fatalf("CTQ %X, CID %X", ctq, term.ICC[tags.CryptogramInformationData])
 	}
