@@ -2,6 +2,7 @@ package ui
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -48,7 +49,13 @@ func TestNoSaleDrawerIsJournaled(t *testing.T) {
 	if n := f.records(t, "admin"); n != 1 {
 		t.Fatalf("%d admin records, want the no-sale drawer opening", n)
 	}
+	// The kick is written when the job ends; the simulated printer parses it a moment
+	// later, on its own goroutine.
+	deadline := time.Now().Add(5 * time.Second)
+	for d.Simulators().Printer.DrawerKicks() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if kicks := d.Simulators().Printer.DrawerKicks(); kicks != 1 {
-		t.Errorf("drawer kicks %d, want 1", kicks)
+		t.Errorf("drawer kicks %d, want 1 (print status %q)", kicks, f.c.PrintStatus.Text)
 	}
 }
