@@ -101,12 +101,9 @@ func (c *Card) quickContactless(ttq []byte, aip [2]byte, afl []byte) []byte {
 		return status(swConditionsNotMet)
 	}
 	c.s.acCount, c.s.firstAC, c.s.arqc = 1, decision, ac
-	track2, _ := tlv.Value(c.recordObjects(), tags.Track2EquivalentData)
-	objs := []tlv.TLV{
+	objs := []tlv.TLV{ // track 2 and the PAN sequence number are in the records
 		tlv.New(tags.ApplicationInterchangeProfile, aip[:]),
 		tlv.New(tags.ApplicationFileLocator, afl),
-		tlv.New(tags.Track2EquivalentData, track2),
-		tlv.New(tags.PANSequenceNumber, mustBCD(a.cfg.PANSequence)),
 		tlv.New(tags.ApplicationTransactionCounter, binary.BigEndian.AppendUint16(nil, a.atc)),
 		tlv.New(tags.CryptogramInformationData, []byte{byte(decision)}),
 		tlv.New(tags.ApplicationCryptogram, ac[:]),
@@ -127,19 +124,6 @@ func (c *Card) quickContactless(ttq []byte, aip [2]byte, afl []byte) []byte {
 		objs = append(objs, tlv.New(tags.SignedDynamicApplicationData, sdad), tlv.New(cardAuthenticationRelatedData, related))
 	}
 	return respondTLV(tlv.NewTemplate(tags.ResponseTemplateFormat2, objs...))
-}
-
-// recordObjects decodes the selected application's SFI 1 records.
-func (c *Card) recordObjects() []tlv.TLV {
-	var out []tlv.TLV
-	for n := byte(1); ; n++ {
-		rec, ok := c.s.app.files[c.s.iface].records[recordID{sfiSigned, n}]
-		if !ok {
-			return out
-		}
-		objs, _ := tlv.Decode(rec)
-		out = append(out, objs...)
-	}
 }
 
 // bcdValue reads an n-format amount (BCD digits); anything not BCD counts as huge.
