@@ -44,7 +44,7 @@ type Decision struct {
 // online PIN when there is one, and answers with the response code, the ARPC and any
 // scripts. Amounts, limits and balances are the caller's business: it can turn an
 // approval into a decline (and must then call Respond again for a new ARPC).
-func Authorise(acct Account, bdk [16]byte, req Request) (Decision, error) {
+func Authorise(acct Account, bdks BDKs, req Request) (Decision, error) {
 	d, err := ParseICCData(req.ICCData)
 	if err != nil {
 		return Decision{ResponseCode: CodeSecurityFail, Reason: err.Error()}, nil
@@ -68,7 +68,7 @@ func Authorise(acct Account, bdk [16]byte, req Request) (Decision, error) {
 	}
 	if req.PIN != nil {
 		dec.PINChecked = true
-		dec.PINValid, err = CheckPIN(bdk, *req.PIN, acct.PAN, acct.PIN)
+		dec.PINValid, err = CheckPIN(bdks, *req.PIN, acct.PAN, acct.PIN)
 		if err != nil {
 			return Decision{}, err
 		}

@@ -10,7 +10,7 @@ import (
 	"tilldesk/core/emv/tlv"
 )
 
-var testBDK = [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10}
+var testBDKs = BDKs{TDES: [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10}}
 
 func testAccount(t *testing.T, s Scheme) Account {
 	t.Helper()
@@ -94,10 +94,10 @@ func TestAuthorise(t *testing.T) {
 		} {
 			req := Request{ICCData: cardICCData(t, acct, tc.cid, "000000001234", tc.mutate), Scripts: []ScriptCommand{ApplicationBlock()}, ScriptID: []byte{0, 0, 0, 1}}
 			if tc.pin != "" {
-				p := encryptPIN(t, testBDK, 5, tc.pin, acct.PAN)
+				p := encryptPIN(t, testBDKs.TDES, 5, tc.pin, acct.PAN)
 				req.PIN = &p
 			}
-			dec, err := Authorise(acct, testBDK, req)
+			dec, err := Authorise(acct, testBDKs, req)
 			if err != nil {
 				t.Fatalf("%s %s: %v", s, tc.name, err)
 			}
@@ -131,7 +131,7 @@ func TestAuthorise(t *testing.T) {
 func TestRespondAfterOverrule(t *testing.T) {
 	acct := testAccount(t, VisaCVN18)
 	req := Request{ICCData: cardICCData(t, acct, ARQC, "000000001234", nil), ScriptBeforeSecondAC: true, Scripts: []ScriptCommand{PINUnblock()}}
-	dec, err := Authorise(acct, testBDK, req)
+	dec, err := Authorise(acct, testBDKs, req)
 	if err != nil || !dec.Approved {
 		t.Fatalf("%+v, %v", dec, err)
 	}
@@ -169,8 +169,8 @@ func TestParseICCDataErrors(t *testing.T) {
 func TestAuthoriseExpired(t *testing.T) {
 	acct := testAccount(t, UnionPayCVN01)
 	acct.Expiry = "260516" // the test transactions are dated 26-05-17
-	p := encryptPIN(t, testBDK, 9, "000000", acct.PAN)
-	dec, err := Authorise(acct, testBDK, Request{ICCData: cardICCData(t, acct, ARQC, "000000000100", nil), PIN: &p})
+	p := encryptPIN(t, testBDKs.TDES, 9, "000000", acct.PAN)
+	dec, err := Authorise(acct, testBDKs, Request{ICCData: cardICCData(t, acct, ARQC, "000000000100", nil), PIN: &p})
 	if err != nil || dec.Approved || dec.ResponseCode != CodeExpiredCard || dec.IssuerAuthenticationData == nil || !dec.PINChecked || dec.PINValid {
 		t.Fatalf("%+v, %v", dec, err)
 	}

@@ -95,35 +95,94 @@ func (v PINVerification) Verify(accountNumber string, pin []byte) (bool, error) 
 }
 
 // EncryptedPIN is an online PIN as the PIN pad sends it: an ISO 9564 format 0 block
-// encrypted under the PIN key of a TDES DUKPT transaction key, and the key serial
-// number that names the key.
+// encrypted under the PIN key of a TDES DUKPT transaction key (8 bytes, 10-byte
+// KSN), or a format 4 block enciphered under an AES DUKPT PIN key (16 bytes, 12-byte
+// KSN).
 type EncryptedPIN struct {
-	Block [8]byte
-	KSN   dukpt.KSN
+	Format byte // 0 or 4
+	Block  []byte
+	KSN    []byte
 }
+
+// BDKs are the base derivation keys of the PIN pads: TDES DUKPT and AES DUKPT
+// (16, 24 or 32 bytes; nil when no PIN pad uses AES).
+type BDKs struct {
+	TDES [16]byte
+	AES  []byte
+}
+
+// ErrPINFormat: the encrypted PIN is of a format or size this issuer cannot read.
+var ErrPINFormat = errors.New("issuer: online PIN block of an unsupported format or size")
 
 // CheckPIN decrypts an online PIN block with the key the base derivation key gives for
 // its KSN and verifies the PIN. A block that does not decode (wrong key, wrong PAN,
 // tampering) is a wrong PIN, not an error; errors are for bad inputs.
-func CheckPIN(bdk [16]byte, encrypted EncryptedPIN, accountNumber string, v PINVerification) (bool, error) {
-	ipek := dukpt.DeriveIPEK(bdk, encrypted.KSN)
-	defer clear(ipek[:])
-	tk, err := dukpt.TransactionKey(ipek, encrypted.KSN)
-	if err != nil {
-		return false, fmt.Errorf("issuer: online PIN: %w", err)
+func CheckPIN(bdks BDKs, encrypted EncryptedPIN, accountNumber string, v PINVerification) (bool, error) {
+	var pin []byte
+	var err error
+	switch {
+	case encrypted.Format == 0 && len(encrypted.Block) == 8 && len(encrypted.KSN) == 10:
+		pin, err = decryptTDESPIN(bdks.TDES, [8]byte(encrypted.Block), dukpt.KSN(encrypted.KSN), accountNumber)
+	case encrypted.Format == 4 && len(encrypted.Block) == 16 && len(encrypted.KSN) == 12 && bdks.AES != nil:
+		pin, err = decryptAESPIN(bdks.AES, [16]byte(encrypted.Block), dukpt.AESKSN(encrypted.KSN), accountNumber)
+	default:
+		return false, ErrPINFormat
 	}
-	defer clear(tk[:])
-	clearBlock := dukpt.DecryptPINBlock(tk, encrypted.Block)
-	defer clear(clearBlock[:])
-	pin, err := pinblock.DecodeFormat0(clearBlock, accountNumber)
-	if err != nil {
-		if errors.Is(err, pinblock.ErrPAN) {
-			return false, fmt.Errorf("issuer: online PIN for %s: %w", pan.Mask(accountNumber), err)
-		}
-		return false, nil
+	if err != nil || pin == nil {
+		return false, err
 	}
 	defer clear(pin)
 	return v.Verify(accountNumber, pin)
+}
+
+// decryptTDESPIN recovers the PIN of a TDES DUKPT format 0 block; nil when the block
+// does not decode.
+func decryptTDESPIN(bdk [16]byte, block [8]byte, ksn dukpt.KSN, accountNumber string) ([]byte, error) {
+	ipek := dukpt.DeriveIPEK(bdk, ksn)
+	defer clear(ipek[:])
+	tk, err := dukpt.TransactionKey(ipek, ksn)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: online PIN: %w", err)
+	}
+	defer clear(tk[:])
+	clearBlock := dukpt.DecryptPINBlock(tk, block)
+	defer clear(clearBlock[:])
+	pin, err := pinblock.DecodeFormat0(clearBlock, accountNumber)
+	return pinOrNil(accountNumber, pin, err)
+}
+
+// decryptAESPIN recovers the PIN of an AES DUKPT format 4 block (the PIN key of the
+// BDK's own AES type); nil when the block does not decode.
+func decryptAESPIN(bdk []byte, block [16]byte, ksn dukpt.AESKSN, accountNumber string) ([]byte, error) {
+	keyType := map[int]dukpt.KeyType{16: dukpt.AES128, 24: dukpt.AES192, 32: dukpt.AES256}[len(bdk)]
+	ik, err := dukpt.DeriveAESInitialKey(bdk, ksn.InitialKeyID())
+	if err != nil {
+		return nil, fmt.Errorf("issuer: online PIN: %w", err)
+	}
+	defer clear(ik)
+	tk, err := dukpt.AESTransactionKey(ik, ksn)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: online PIN: %w", err)
+	}
+	defer clear(tk)
+	pk, err := dukpt.AESWorkingKey(tk, ksn, dukpt.UsagePINEncryption, keyType)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: online PIN: %w", err)
+	}
+	defer clear(pk)
+	pin, err := pinblock.DecipherFormat4(pk, block, accountNumber)
+	return pinOrNil(accountNumber, pin, err)
+}
+
+// pinOrNil turns a decoding failure into "no PIN" (a wrong PIN), except a bad PAN.
+func pinOrNil(accountNumber string, pin []byte, err error) ([]byte, error) {
+	switch {
+	case errors.Is(err, pinblock.ErrPAN):
+		return nil, fmt.Errorf("issuer: online PIN for %s: %w", pan.Mask(accountNumber), err)
+	case err != nil:
+		return nil, nil
+	}
+	return pin, nil
 }
 
 func digits(s string) bool {

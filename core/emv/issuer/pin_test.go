@@ -1,6 +1,7 @@
 package issuer
 
 import (
+	"errors"
 	"testing"
 
 	"tilldesk/core/dukpt"
@@ -60,24 +61,51 @@ func TestCheckPINPublishedDUKPT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc := EncryptedPIN{Block: [8]byte(unhex(t, "1B9C1845EB993A7A")), KSN: dukpt.KSN(unhex(t, "FFFF9876543210E00001"))}
-	if ok, err := CheckPIN(bdk, enc, "4012345678909", v); !ok || err != nil {
+	enc := EncryptedPIN{Block: unhex(t, "1B9C1845EB993A7A"), KSN: unhex(t, "FFFF9876543210E00001")}
+	bdks := BDKs{TDES: bdk}
+	if ok, err := CheckPIN(bdks, enc, "4012345678909", v); !ok || err != nil {
 		t.Fatalf("published PIN block rejected: %v", err)
 	}
 	other, _ := NewPINVerification(pvk, "4012345678909", []byte("4321"))
-	if ok, err := CheckPIN(bdk, enc, "4012345678909", other); ok || err != nil {
+	if ok, err := CheckPIN(bdks, enc, "4012345678909", other); ok || err != nil {
 		t.Fatalf("PIN 1234 passed as 4321: %v", err)
 	}
 	wrongKey := bdk
 	wrongKey[0] ^= 0x02
-	if ok, err := CheckPIN(wrongKey, enc, "4012345678909", v); ok || err != nil {
+	if ok, err := CheckPIN(BDKs{TDES: wrongKey}, enc, "4012345678909", v); ok || err != nil {
 		t.Fatalf("another BDK: %v, %v", ok, err)
 	}
-	if _, err := CheckPIN(bdk, EncryptedPIN{KSN: dukpt.KSN(unhex(t, "FFFF9876543210E00000"))}, "4012345678909", v); err == nil {
+	if _, err := CheckPIN(bdks, EncryptedPIN{Block: make([]byte, 8), KSN: unhex(t, "FFFF9876543210E00000")}, "4012345678909", v); err == nil {
 		t.Error("counter 0 accepted")
 	}
-	if _, err := CheckPIN(bdk, enc, "40", v); err == nil {
+	if _, err := CheckPIN(bdks, enc, "40", v); err == nil {
 		t.Error("bad PAN accepted")
+	}
+	for _, bad := range []EncryptedPIN{{Format: 1, Block: enc.Block, KSN: enc.KSN}, {Block: enc.Block[:7], KSN: enc.KSN}, {Format: 4, Block: make([]byte, 16), KSN: make([]byte, 12)}} {
+		if _, err := CheckPIN(bdks, bad, "4012345678909", v); !errors.Is(err, ErrPINFormat) {
+			t.Errorf("format %d, %d-byte block: %v", bad.Format, len(bad.Block), err)
+		}
+	}
+}
+
+// The X9.24-3 supplement's first AES DUKPT transaction: BDK FEDCBA98..F1F1, initial
+// key ID 1234567890123456, counter 1, PIN 1234 and PAN 4111111111111111 in an ISO
+// 9564 format 4 block A912150391AB65A67E52883D81CE2D15 (as in core/pinblock's tests).
+func TestCheckPINPublishedAESDUKPT(t *testing.T) {
+	bdks := BDKs{AES: unhex(t, "FEDCBA9876543210F1F1F1F1F1F1F1F1")}
+	enc := EncryptedPIN{Format: 4, Block: unhex(t, "A912150391AB65A67E52883D81CE2D15"), KSN: unhex(t, "1234567890123456 00000001")}
+	pvk := key16(t, "FEDCBA98765432100123456789ABCDEF")
+	for pin, want := range map[string]bool{"1234": true, "4321": false} {
+		v, _ := NewPINVerification(pvk, "4111111111111111", []byte(pin))
+		if ok, err := CheckPIN(bdks, enc, "4111111111111111", v); ok != want || err != nil {
+			t.Errorf("PIN %s: %v, %v", pin, ok, err)
+		}
+	}
+	if _, err := CheckPIN(bdks, EncryptedPIN{Format: 4, Block: enc.Block, KSN: unhex(t, "1234567890123456 00000000")}, "4111111111111111", PINVerification{}); err == nil {
+		t.Error("AES counter 0 accepted")
+	}
+	if _, err := CheckPIN(BDKs{AES: make([]byte, 5)}, enc, "4111111111111111", PINVerification{}); err == nil {
+		t.Error("a 5-byte AES BDK accepted")
 	}
 }
 
@@ -93,5 +121,6 @@ func encryptPIN(t *testing.T, bdk [16]byte, counter uint32, pin, pan string) Enc
 	if err != nil {
 		t.Fatal(err)
 	}
-	return EncryptedPIN{Block: dukpt.EncryptPINBlock(tk, block), KSN: ksn}
+	enc := dukpt.EncryptPINBlock(tk, block)
+	return EncryptedPIN{Block: enc[:], KSN: ksn[:]}
 }

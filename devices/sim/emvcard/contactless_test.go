@@ -90,7 +90,7 @@ func TestQuickContactless(t *testing.T) {
 				t.Fatalf("CID %X CTQ %X", term.ICC[tags.CryptogramInformationData], term.ICC[tags.CardTransactionQualifiers])
 			}
 			de55, _ := term.ICCData()
-			dec, err := issuer.Authorise(account(t, c, term), testBDK, issuer.Request{ICCData: de55})
+			dec, err := issuer.Authorise(account(t, c, term), testBDKs, issuer.Request{ICCData: de55})
 			if err != nil || !dec.Approved {
 				t.Fatalf("issuer: %+v, %v", dec, err)
 			}
@@ -165,7 +165,7 @@ func TestMastercardStyleTap(t *testing.T) {
 	}
 	term.ICC[tags.ApplicationCryptogram] = checkCDA(t, term, iccModulus, resp)
 	de55, _ := term.ICCData()
-	if dec, err := issuer.Authorise(account(t, c, term), testBDK, issuer.Request{ICCData: de55}); err != nil || !dec.Approved {
+	if dec, err := issuer.Authorise(account(t, c, term), testBDKs, issuer.Request{ICCData: de55}); err != nil || !dec.Approved {
 		t.Fatalf("issuer: %+v, %v", dec, err)
 	}
 	if counters, _ := c.Counters(0); counters.ATC != 1 {

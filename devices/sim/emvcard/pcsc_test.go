@@ -89,7 +89,7 @@ func TestWalletTapThroughPCSC(t *testing.T) {
 		t.Fatalf("CTQ %X, CID %X", ctq, term.ICC[tags.CryptogramInformationData])
 	}
 	de55, _ := term.ICCData()
-	if dec, err := issuer.Authorise(account(t, c, term), testBDK, issuer.Request{ICCData: de55}); err != nil || !dec.Approved {
+	if dec, err := issuer.Authorise(account(t, c, term), testBDKs, issuer.Request{ICCData: de55}); err != nil || !dec.Approved {
 		t.Fatalf("issuer: %+v, %v", dec, err)
 	}
 }

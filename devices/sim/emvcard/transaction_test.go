@@ -7,15 +7,17 @@ import (
 	"sync"
 	"testing"
 
+	"tilldesk/core/dukpt"
 	"tilldesk/core/emv/issuer"
 	"tilldesk/core/emv/tags"
 	"tilldesk/core/emv/tlv"
+	"tilldesk/core/pinblock"
 	"tilldesk/devices/sim/emvcard/emvcardtest"
 	"tilldesk/devices/sim/emvcard/testca"
 )
 
 // The PIN pads' base derivation key in these tests: the X9.24 test BDK.
-var testBDK = [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10}
+var testBDKs = issuer.BDKs{TDES: [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10}}
 
 // prototypes holds one personalised card per profile; tests take clones, so RSA
 // signing at personalisation happens once.
@@ -137,6 +139,28 @@ func cid(term *emvcardtest.Terminal) issuer.ACType {
 	return issuer.ACTypeOf(term.ICC[tags.CryptogramInformationData][0])
 }
 
+// onlinePIN is the cardholder's PIN as a PIN pad with an IPEK of the test BDK sends it.
+func onlinePIN(t testing.TB, c *Card, accountNumber string) *issuer.EncryptedPIN {
+	t.Helper()
+	var pin []byte
+	for _, a := range c.apps {
+		if a.cfg.PAN == accountNumber {
+			pin = a.pin
+		}
+	}
+	ksn := dukpt.KSN{0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0x00, 0x01}
+	tk, err := dukpt.TransactionKey(dukpt.DeriveIPEK(testBDKs.TDES, ksn), ksn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := pinblock.EncodeFormat0(pin, accountNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := dukpt.EncryptPINBlock(tk, block)
+	return &issuer.EncryptedPIN{Block: enc[:], KSN: ksn[:]}
+}
+
 // onlineResult is how a contact transaction ended.
 type onlineResult struct {
 	odaErr     error
@@ -199,8 +223,9 @@ func contactTransaction(t testing.TB, c *Card, term *emvcardtest.Terminal) onlin
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.decision, err = issuer.Authorise(account(t, c, term), testBDK, issuer.Request{
-		ICCData: de55, Scripts: []issuer.ScriptCommand{issuer.PINUnblock()}, ScriptBeforeSecondAC: true,
+	acct := account(t, c, term)
+	r.decision, err = issuer.Authorise(acct, testBDKs, issuer.Request{
+		ICCData: de55, PIN: onlinePIN(t, c, acct.PAN), Scripts: []issuer.ScriptCommand{issuer.PINUnblock()}, ScriptBeforeSecondAC: true,
 	})
 	if err != nil || r.decision.IssuerAuthenticationData == nil {
 		t.Fatalf("issuer: %+v, %v", r.decision, err)
@@ -275,7 +300,7 @@ func TestContactTransactions(t *testing.T) {
 			if tc.first != issuer.ARQC {
 				return
 			}
-			if r.decision.ResponseCode != tc.code || !r.decision.Cryptogram.Valid || r.extAuthSW != 0x9000 || r.scriptSW != 0x9000 || r.second != tc.second {
+			if r.decision.ResponseCode != tc.code || !r.decision.Cryptogram.Valid || !r.decision.PINValid || r.extAuthSW != 0x9000 || r.scriptSW != 0x9000 || r.second != tc.second {
 				t.Fatalf("issuer %s (%s), EXTERNAL AUTHENTICATE %04X, script %04X, second AC %s", r.decision.ResponseCode, r.decision.Reason, uint16(r.extAuthSW), uint16(r.scriptSW), r.second)
 			}
 			counters, _ := c.Counters(tc.app)
