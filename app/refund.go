@@ -222,6 +222,9 @@ func (r *Refunds) Refund(ctx context.Context, number string, req refund.Request,
 		return nil, err
 	}
 	plan, err := sr.Position.Plan(req)
+	if err == nil {
+		err = CheckRefund(sr.Receipt.Sale, req) // a prepaid card sold is not refunded like goods
+	}
 	if err != nil {
 		r.log.Warn("refund refused", "receipt", sr.Receipt.Number, "id", req.ID, "operator", operator, "err", err)
 		return nil, err

@@ -28,6 +28,8 @@ type Session struct {
 	Shifts  *Shifts
 	// Registration is the terminal's identity and registered/deregistered status.
 	Registration *Registration
+	// Prepaid is the store's prepaid card programme.
+	Prepaid *PrepaidDesk
 	logFile      io.Closer
 }
 
@@ -75,6 +77,7 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 		return nil, err
 	}
 	s.Till.AddSalesGate(s.Registration.SalesAllowed)
+	s.Prepaid = StartPrepaid(s)
 	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
 	return s, nil
 }

@@ -69,6 +69,7 @@ type Cashier struct {
 	saveConfig func(app.Config) error // writes a new configuration
 	wedge      *wedgeRouter           // catches keyboard-wedge scans in the wrong field
 	idle       idleWatch              // when the operator last did anything (idle.go)
+	tenders    []TenderOption         // ways to pay besides cash, offered by F12 (tenders.go)
 	// afterSignOn runs once an operator is signed on (the registration prompt).
 	afterSignOn func()
 }
@@ -136,7 +137,7 @@ func (c *Cashier) Content() fyne.CanvasObject {
 		c.key(fyne.KeyF11, "key.devices", c.openDevices),
 		c.key(fyne.KeyF1, "key.console", c.openConsole),
 	)
-	pay := c.key(fyne.KeyF12, "key.pay_cash", c.openCash)
+	pay := c.key(fyne.KeyF12, "key.pay_cash", c.openPay)
 	pay.Importance = widget.HighImportance
 	side := container.NewVBox(totals, widget.NewSeparator(), totalBox, widget.NewSeparator(), keys, pay)
 
