@@ -116,6 +116,12 @@ type Application struct {
 	Tamper bool
 }
 
+// String names the application without its secrets: label, AID and masked PAN (so
+// that printing a profile never shows the PIN or the whole PAN).
+func (a Application) String() string {
+	return fmt.Sprintf("%s %X %s", a.Label, a.AID, pan.Mask(a.PAN))
+}
+
 // transactionTags are the data elements every cryptogram covers; the DOL that feeds
 // GENERATE AC (CDOL1, and the PDOL on the quick contactless path) must list them.
 var transactionTags = []dol.Entry{
