@@ -24,6 +24,7 @@ type Config struct {
 	Receipt  ReceiptConfig  `toml:"receipt"`
 	Devices  DevicesConfig  `toml:"devices"`
 	Prepaid  PrepaidConfig  `toml:"prepaid"`
+	Wallet   WalletConfig   `toml:"wallet"`
 }
 
 // DevicesConfig says which hardware the till uses and how it is connected.
@@ -113,6 +114,7 @@ func DefaultConfig() Config {
 			Printer: PrinterConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 115200}.Defaults()}, NativeQR: true},
 		},
 		Prepaid: DefaultPrepaidConfig(),
+		Wallet:  DefaultWalletConfig(),
 	}
 }
 
@@ -152,6 +154,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("receipt.width %d must be between 24 and 64 (32 for 58 mm, 48 for 80 mm)", c.Receipt.Width))
 	}
 	errs = append(errs, c.Prepaid.Validate())
+	errs = append(errs, c.Wallet.Validate(c.Terminal.Demo))
 	return errors.Join(errs...)
 }
 

@@ -60,6 +60,9 @@ func (g *Gateway) serveAlipay(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	f := g.drawFault(wallet.Alipay, op)
 	answer := g.alipayDo(op, known, r.Form, f)
+	if f.answersError() && answer["sub_code"] != "isv.invalid-signature" && answer["sub_code"] != "isv.invalid-app-id" {
+		answer = alipaySystemError(op)
+	}
 	g.mu.Unlock()
 	g.changed()
 	raw, err := json.Marshal(answer)
@@ -92,10 +95,7 @@ func (g *Gateway) alipayDo(op wallet.Op, known bool, form url.Values, f *Fault) 
 	}
 	if f.failsOutright() {
 		g.payDuringCancel(f, wallet.Alipay, biz.OutTradeNo)
-		if op == wallet.OpCancel {
-			return alipayAnswer{"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.SYSTEM_ERROR", "sub_msg": "系统错误", "retry_flag": "Y"}
-		}
-		return alipayAnswer{"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "isp.unknow-error", "sub_msg": "系统繁忙"}
+		return alipaySystemError(op)
 	}
 	total, _ := money.Parse(biz.TotalAmount)
 	switch op {
@@ -153,6 +153,15 @@ func (g *Gateway) alipayDo(op wallet.Op, known bool, form url.Values, f *Fault) 
 		fundChange = "Y"
 	}
 	return alipayTrade(alipayAnswer{"code": "10000", "msg": "Success", "fund_change": fundChange, "refund_fee": v.trade.refunded.Plain()}, v.trade)
+}
+
+// alipaySystemError is Alipay's "try again": ACQ.SYSTEM_ERROR with retry_flag Y for a
+// cancel, 20000 isp.unknow-error otherwise.
+func alipaySystemError(op wallet.Op) alipayAnswer {
+	if op == wallet.OpCancel {
+		return alipayAnswer{"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.SYSTEM_ERROR", "sub_msg": "系统错误", "retry_flag": "Y"}
+	}
+	return alipayAnswer{"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "isp.unknow-error", "sub_msg": "系统繁忙"}
 }
 
 // alipayTrade adds a trade's numbers and total to an answer.

@@ -34,6 +34,9 @@ type Fault struct {
 	Kind     FaultKind
 	Delay    time.Duration // before the answer (FaultSlow; also delays the others)
 	Times    int           // how many requests it hits; 1 when 0; negative: until ClearFaults
+	// Done, for FaultSystemError: the operation is done before the error answer, so
+	// the trade may have gone through although the answer says "try again".
+	Done bool
 }
 
 // Inject adds a fault; the first matching fault, oldest first, hits each request.
@@ -71,6 +74,11 @@ func (g *Gateway) drawFault(p wallet.Provider, op wallet.Op) *Fault {
 
 // failsOutright reports whether the fault stops the operation from being done.
 func (f *Fault) failsOutright() bool {
+	return f != nil && (f.Kind == FaultSystemError && !f.Done || f.Kind == FaultPaidDuringCancel)
+}
+
+// answersError reports whether the answer is the "try again" error whatever was done.
+func (f *Fault) answersError() bool {
 	return f != nil && (f.Kind == FaultSystemError || f.Kind == FaultPaidDuringCancel)
 }
 

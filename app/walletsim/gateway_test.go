@@ -21,9 +21,15 @@ var (
 	appKey     *rsa.PrivateKey
 )
 
+// caller speaks one provider's protocol to the sandbox.
+type caller struct {
+	p    wallet.Provider
+	call func(wallet.Op, wallet.Order) (wallet.Result, error)
+}
+
 // sandbox starts a gateway with a registered Alipay app and WeChat merchant, and
-// returns callers speaking each provider's protocol to it.
-func sandbox(t *testing.T) (*Gateway, func(wallet.Op, wallet.Order) (wallet.Result, error), func(wallet.Op, wallet.Order) (wallet.Result, error)) {
+// returns a caller for each provider.
+func sandbox(t *testing.T) (*Gateway, []caller) {
 	t.Helper()
 	appKeyOnce.Do(func() { appKey, _ = rsa.GenerateKey(rand.Reader, 2048) })
 	g, err := Start(Options{})
@@ -62,16 +68,13 @@ func sandbox(t *testing.T) (*Gateway, func(wallet.Op, wallet.Order) (wallet.Resu
 		body, _ := io.ReadAll(resp.Body)
 		return wallet.ParseWeChatAnswer(wx, op, body)
 	}
-	return g, callAlipay, callWeChat
+	return g, []caller{{wallet.Alipay, callAlipay}, {wallet.WeChat, callWeChat}}
 }
 
 func TestSandboxCodePayments(t *testing.T) {
-	g, alipay, wechat := sandbox(t)
+	g, callers := sandbox(t)
 	phone := g.Phone()
-	for _, c := range []struct {
-		p    wallet.Provider
-		call func(wallet.Op, wallet.Order) (wallet.Result, error)
-	}{{wallet.Alipay, alipay}, {wallet.WeChat, wechat}} {
+	for _, c := range callers {
 		w, _ := phone.NewWallet(c.p, 10000)
 		code, err := phone.ShowCode(w, PayAtOnce)
 		if p, _ := wallet.ClassifyCode(code); err != nil || p != c.p {
@@ -121,12 +124,9 @@ func TestSandboxCodePayments(t *testing.T) {
 }
 
 func TestSandboxQROrders(t *testing.T) {
-	g, alipay, wechat := sandbox(t)
+	g, callers := sandbox(t)
 	phone := g.Phone()
-	for _, c := range []struct {
-		p    wallet.Provider
-		call func(wallet.Op, wallet.Order) (wallet.Result, error)
-	}{{wallet.Alipay, alipay}, {wallet.WeChat, wechat}} {
+	for _, c := range callers {
 		w, _ := phone.NewWallet(c.p, 1000)
 		o := wallet.Order{OutTradeNo: string(c.p) + "Q1", Subject: "s", Amount: 300, Timeout: 5 * time.Minute, NotifyURL: "http://127.0.0.1/"}
 		r, err := c.call(wallet.OpPrecreate, o)
@@ -157,12 +157,9 @@ func TestSandboxQROrders(t *testing.T) {
 }
 
 func TestSandboxFaults(t *testing.T) {
-	g, alipay, wechat := sandbox(t)
+	g, callers := sandbox(t)
 	phone := g.Phone()
-	for _, c := range []struct {
-		p    wallet.Provider
-		call func(wallet.Op, wallet.Order) (wallet.Result, error)
-	}{{wallet.Alipay, alipay}, {wallet.WeChat, wechat}} {
+	for _, c := range callers {
 		w, _ := phone.NewWallet(c.p, money.Yuan(100))
 		code, _ := phone.ShowCode(w, PayAtOnce)
 		o := wallet.Order{OutTradeNo: string(c.p) + "F1", AuthCode: code, Subject: "s", Amount: 100}
@@ -207,7 +204,7 @@ func TestSandboxFaults(t *testing.T) {
 // Requests from unknown merchants or with bad signatures are refused, and the
 // sandbox's answers to them are themselves signed (Alipay) or plain FAIL (WeChat).
 func TestSandboxRefusesBadRequests(t *testing.T) {
-	g, _, _ := sandbox(t)
+	g, _ := sandbox(t)
 	resp, err := http.PostForm(g.AlipayGatewayURL(), map[string][]string{"app_id": {"1"}, "method": {"alipay.trade.query"}})
 	if err != nil {
 		t.Fatal(err)

@@ -62,6 +62,9 @@ func (g *Gateway) serveWeChat(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	f := g.drawFault(wallet.WeChat, op)
 	fields := g.wechatDo(op, p, f)
+	if f.answersError() {
+		fields = wechatSystemError(op)
+	}
 	g.mu.Unlock()
 	g.changed()
 	fields["return_code"], fields["return_msg"], fields["appid"], fields["mch_id"] = "SUCCESS", "OK", m.appID, p["mch_id"]
@@ -91,11 +94,7 @@ func (g *Gateway) wechatDo(op wallet.Op, p map[string]string, f *Fault) wechatFi
 	}
 	if f.failsOutright() {
 		g.payDuringCancel(f, wallet.WeChat, no)
-		out := wechatFields{"result_code": "FAIL", "err_code": "SYSTEMERROR", "err_code_des": "系统超时"}
-		if op == wallet.OpCancel {
-			out["recall"] = "Y"
-		}
-		return out
+		return wechatSystemError(op)
 	}
 	total := fen(p["total_fee"])
 	switch op {
@@ -157,6 +156,15 @@ func (g *Gateway) wechatDo(op wallet.Op, p map[string]string, f *Fault) wechatFi
 	}
 	out := wechatTrade(wechatFields{"result_code": "SUCCESS", "out_refund_no": p["out_refund_no"], "refund_id": "50" + p["out_refund_no"]}, v.trade)
 	out["refund_fee"] = p["refund_fee"]
+	return out
+}
+
+// wechatSystemError is WeChat's "try again": SYSTEMERROR (with recall Y for a reverse).
+func wechatSystemError(op wallet.Op) wechatFields {
+	out := wechatFields{"result_code": "FAIL", "err_code": "SYSTEMERROR", "err_code_des": "系统超时"}
+	if op == wallet.OpCancel {
+		out["recall"] = "Y"
+	}
 	return out
 }
 

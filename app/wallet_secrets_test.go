@@ -1,0 +1,103 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWalletSecretsSealOpen(t *testing.T) {
+	p := Paths{Config: filepath.Join(t.TempDir(), "config.toml"), DataDir: t.TempDir()}
+	sealed, err := SealWalletSecret(p, "wallet.wechat.api_key", []byte("192006250b4c09247ec02edce69f6a2d"))
+	if err != nil || !strings.HasPrefix(sealed, sealedPrefix) || strings.Contains(sealed, "192006250b4c") {
+		t.Fatalf("sealed %q, %v", sealed, err)
+	}
+	if fi, err := os.Stat(walletKeyFile(p)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, %v", fi, err)
+	}
+	plain, err := OpenWalletSecret(p, "wallet.wechat.api_key", sealed)
+	if err != nil || string(plain) != "192006250b4c09247ec02edce69f6a2d" {
+		t.Fatalf("opened %q, %v", plain, err)
+	}
+	again, _ := SealWalletSecret(p, "wallet.wechat.api_key", plain)
+	if again == sealed {
+		t.Fatal("two seals of one secret are equal (nonce reused)")
+	}
+	for name, try := range map[string]func() ([]byte, error){
+		"another setting": func() ([]byte, error) { return OpenWalletSecret(p, "wallet.alipay.app_private_key", sealed) },
+		"clear text": func() ([]byte, error) {
+			return OpenWalletSecret(p, "wallet.wechat.api_key", "192006250b4c09247ec02edce69f6a2d")
+		},
+		"damaged": func() ([]byte, error) {
+			return OpenWalletSecret(p, "wallet.wechat.api_key", sealed[:len(sealed)-4]+"AAA=")
+		},
+		"other machine": func() ([]byte, error) {
+			return OpenWalletSecret(Paths{DataDir: t.TempDir()}, "wallet.wechat.api_key", sealed)
+		},
+	} {
+		if _, err := try(); err == nil {
+			t.Errorf("%s: opened", name)
+		}
+	}
+}
+
+func TestWalletConfigRefusesClearSecrets(t *testing.T) {
+	cfg := DefaultConfig()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("demo defaults: %v", err)
+	}
+	cfg.Wallet.WeChat.APIKey = "192006250b4c09247ec02edce69f6a2d"
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "wallet.wechat.api_key is not sealed") || strings.Contains(err.Error(), "192006250b4c") {
+		t.Fatalf("clear API key: %v", err)
+	}
+	cfg = DefaultConfig()
+	cfg.Terminal.Demo = false
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "wallet.alipay") || !strings.Contains(err.Error(), "wallet.wechat") {
+		t.Fatalf("real till without wallet credentials: %v", err)
+	}
+	cfg.Wallet.Alipay.Enabled, cfg.Wallet.WeChat.Enabled = false, false
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("real till with the wallets off: %v", err)
+	}
+}
+
+// The deregistration wipe shreds the machine key and clears the sealed settings: the
+// sealed values, wherever copies went, cannot be opened any more.
+func TestWipeWalletSecrets(t *testing.T) {
+	dir := t.TempDir()
+	p := Paths{Config: filepath.Join(dir, "config.toml"), DataDir: dir}
+	cfg := DefaultConfig()
+	cfg.Terminal.Demo = false
+	cfg.Wallet.Alipay.Enabled = false
+	cfg.Wallet.WeChat.Gateway = "https://api.mch.weixin.qq.com"
+	sealed, err := SealWalletSecret(p, "wallet.wechat.api_key", []byte("secret-api-key-0123456789abcdef0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Wallet.WeChat.APIKey = sealed
+	if err := writeConfig(p.Config, cfg); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := os.ReadFile(walletKeyFile(p))
+	if err := WipeWalletSecrets(p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(walletKeyFile(p)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("key file still there: %v", err)
+	}
+	if _, err := OpenWalletSecret(p, "wallet.wechat.api_key", sealed); err == nil {
+		t.Fatal("sealed secret still opens")
+	}
+	after, err := LoadConfig(p.Config)
+	if err != nil || after.Wallet.WeChat.APIKey != "" || after.Wallet.WeChat.Enabled {
+		t.Fatalf("config after the wipe: %+v, %v", after.Wallet.WeChat, err)
+	}
+	raw, _ := os.ReadFile(p.Config)
+	if bytes.Contains(raw, []byte(sealed[len(sealedPrefix):])) || len(key) != 32 {
+		t.Fatal("the sealed value is still in the config file")
+	}
+}
