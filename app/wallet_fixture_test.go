@@ -79,6 +79,25 @@ func (f *walletFixture) open() {
 	f.w = w
 }
 
+// openConfiguredTill opens the till of dir as configured there, with its wallets (not
+// resolved), customers given a minute to confirm.
+func openConfiguredTill(t *testing.T, dir string) (*Till, *Wallets) {
+	t.Helper()
+	paths := Paths{Config: filepath.Join(dir, "config.toml"), DataDir: dir}
+	cfg, err := LoadConfig(paths.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	till, _ := openTestTillWith(t, cfg, paths.Journal(), journal.Options{Now: time.Now, LockTimeout: 5 * time.Second}, quietLog())
+	timing := fastWalletTiming
+	timing.AlipayWait, timing.WeChatWait = time.Minute, time.Minute
+	w, err := NewWallets(till, cfg.Wallet, paths, WalletOptions{Now: time.Now, Timing: timing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return till, w
+}
+
 // reopen is a till restart: the journal closed and opened again, new wallets.
 func (f *walletFixture) reopen() {
 	f.t.Helper()

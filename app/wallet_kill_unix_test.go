@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"tilldesk/app/walletsim"
 	"tilldesk/core/journal"
@@ -35,7 +34,7 @@ func TestWalletKillChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestWalletResolvesAfterSIGKILL")
 	}
-	till, w := openKillTill(t, dir)
+	till, w := openConfiguredTill(t, dir)
 	if _, err := till.Scan(water); err != nil {
 		t.Fatal(err)
 	}
@@ -49,25 +48,6 @@ func TestWalletKillChild(t *testing.T) {
 	}
 	_, err = till.Pay(context.Background(), tender, PayRequest{})
 	fmt.Fprintln(os.Stdout, "finished without being killed:", err)
-}
-
-// openKillTill opens the till of dir as configured there, with its wallets (not
-// resolved), customers given a minute to confirm.
-func openKillTill(t *testing.T, dir string) (*Till, *Wallets) {
-	t.Helper()
-	paths := Paths{Config: filepath.Join(dir, "config.toml"), DataDir: dir}
-	cfg, err := LoadConfig(paths.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	till, _ := openTestTillWith(t, cfg, paths.Journal(), journal.Options{Now: time.Now, LockTimeout: 5 * time.Second}, quietLog())
-	timing := fastWalletTiming
-	timing.AlipayWait, timing.WeChatWait = time.Minute, time.Minute
-	w, err := NewWallets(till, cfg.Wallet, paths, WalletOptions{Now: time.Now, Timing: timing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return till, w
 }
 
 // writeKillConfig configures dir's till for the sandbox: real (not demo) credentials,
@@ -135,7 +115,7 @@ func TestWalletResolvesAfterSIGKILL(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				till, w := openKillTill(t, dir)
+				till, w := openConfiguredTill(t, dir)
 				if err := till.SalesAllowed(); err == nil {
 					t.Fatal("the restarted till sells before resolving the payment")
 				}
