@@ -154,7 +154,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("receipt.width %d must be between 24 and 64 (32 for 58 mm, 48 for 80 mm)", c.Receipt.Width))
 	}
 	errs = append(errs, c.Prepaid.Validate())
-	errs = append(errs, c.Wallet.Validate(c.Terminal.Demo))
+	errs = append(errs, c.Wallet.Validate())
 	return errors.Join(errs...)
 }
 

@@ -63,9 +63,9 @@ func DefaultWalletConfig() WalletConfig {
 	}
 }
 
-// Validate checks the section, naming the settings. Outside demo mode an enabled
-// wallet needs its gateway and credentials.
-func (c WalletConfig) Validate(demo bool) error {
+// Validate checks the section, naming the settings. A wallet with a gateway needs its
+// credentials; outside demo mode a wallet without one is not set up (and not taken).
+func (c WalletConfig) Validate() error {
 	var errs []error
 	if c.CallTimeoutSeconds < 1 || c.CallTimeoutSeconds > 120 {
 		errs = append(errs, fmt.Errorf("wallet.call_timeout_seconds %d must be 1 to 120", c.CallTimeoutSeconds))
@@ -80,17 +80,15 @@ func (c WalletConfig) Validate(demo bool) error {
 			errs = append(errs, fmt.Errorf("%s is not sealed: a secret is never kept in clear (seal it with `tilldesk wallet seal %s`)", s.name, s.name))
 		}
 	}
-	if a := c.Alipay; a.Enabled && (a.Gateway != "" || !demo) {
-		if a.Gateway == "" || a.AppID == "" || a.AppPrivateKey == "" || a.AlipayPublicKey == "" {
-			errs = append(errs, errors.New("wallet.alipay: gateway, app_id, app_private_key and alipay_public_key are needed (or enabled = false)"))
-		}
+	if a := c.Alipay; a.Enabled && a.Gateway != "" && (a.AppID == "" || a.AppPrivateKey == "" || a.AlipayPublicKey == "") {
+		errs = append(errs, errors.New("wallet.alipay: app_id, app_private_key and alipay_public_key are needed with a gateway"))
 	}
 	if w := c.WeChat; w.Enabled {
 		if w.SignType != wallet.SignHMACSHA256 && w.SignType != wallet.SignMD5 {
 			errs = append(errs, fmt.Errorf("wallet.wechat.sign_type %q must be HMAC-SHA256 or MD5", w.SignType))
 		}
-		if (w.Gateway != "" || !demo) && (w.Gateway == "" || w.AppID == "" || w.MchID == "" || w.APIKey == "") {
-			errs = append(errs, errors.New("wallet.wechat: gateway, app_id, mch_id and api_key are needed (or enabled = false)"))
+		if w.Gateway != "" && (w.AppID == "" || w.MchID == "" || w.APIKey == "") {
+			errs = append(errs, errors.New("wallet.wechat: app_id, mch_id and api_key are needed with a gateway"))
 		}
 	}
 	return errors.Join(errs...)

@@ -139,9 +139,9 @@ func WipeWalletSecrets(p Paths) error {
 	cfg, err := LoadConfig(p.Config)
 	if w := &cfg.Wallet; err == nil && (w.Alipay.AppPrivateKey != "" || w.WeChat.APIKey != "" || w.WeChat.ClientKey != "") {
 		w.Alipay.AppPrivateKey, w.WeChat.APIKey, w.WeChat.ClientKey = "", "", ""
-		if !cfg.Terminal.Demo { // without credentials the wallets cannot be on
-			w.Alipay.Enabled, w.WeChat.Enabled = false, false
-		}
+		// Without credentials a wallet with a gateway cannot be on.
+		w.Alipay.Enabled = w.Alipay.Enabled && w.Alipay.Gateway == ""
+		w.WeChat.Enabled = w.WeChat.Enabled && w.WeChat.Gateway == ""
 		err = writeConfig(p.Config, cfg)
 	}
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"tilldesk/core/journal"
 )
 
 func TestWalletSecretsSealOpen(t *testing.T) {
@@ -56,12 +58,12 @@ func TestWalletConfigRefusesClearSecrets(t *testing.T) {
 	}
 	cfg = DefaultConfig()
 	cfg.Terminal.Demo = false
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "wallet.alipay") || !strings.Contains(err.Error(), "wallet.wechat") {
-		t.Fatalf("real till without wallet credentials: %v", err)
-	}
-	cfg.Wallet.Alipay.Enabled, cfg.Wallet.WeChat.Enabled = false, false
 	if err := cfg.Validate(); err != nil {
-		t.Fatalf("real till with the wallets off: %v", err)
+		t.Fatalf("real till with no wallet set up: %v", err)
+	}
+	cfg.Wallet.Alipay.Gateway, cfg.Wallet.WeChat.Gateway = "https://openapi.alipay.com/gateway.do", "https://api.mch.weixin.qq.com"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "wallet.alipay") || !strings.Contains(err.Error(), "wallet.wechat") {
+		t.Fatalf("gateways without credentials: %v", err)
 	}
 }
 
@@ -99,5 +101,22 @@ func TestWipeWalletSecrets(t *testing.T) {
 	raw, _ := os.ReadFile(p.Config)
 	if bytes.Contains(raw, []byte(sealed[len(sealedPrefix):])) || len(key) != 32 {
 		t.Fatal("the sealed value is still in the config file")
+	}
+}
+
+// Outside demo mode a wallet with no gateway is not taken, and the till still starts.
+func TestWalletsNotSetUpOutsideDemo(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Terminal.Demo = false
+	till, _ := openTestTillWith(t, cfg, filepath.Join(t.TempDir(), "journal.db"), journal.Options{}, quietLog())
+	w, err := NewWallets(till, cfg.Wallet, Paths{DataDir: t.TempDir()}, WalletOptions{})
+	if err != nil || len(w.Enabled()) != 0 || w.Sandbox() != nil {
+		t.Fatalf("wallets %v, sandbox %v, %v", w.Enabled(), w.Sandbox(), err)
+	}
+	if _, err := w.CodeTender("134567890123456789", nil); !errors.Is(err, ErrWalletOff) {
+		t.Fatalf("code at a till without wallets: %v", err)
+	}
+	if err := till.SalesAllowed(); err != nil {
+		t.Fatal(err)
 	}
 }

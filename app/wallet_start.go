@@ -59,20 +59,23 @@ func NewWallets(t *Till, cfg WalletConfig, paths Paths, opt WalletOptions) (*Wal
 		log: opt.Log.With("use", "wallet"), inFlight: map[string]bool{}, handed: map[string]bool{}, sandbox: opt.Sandbox}
 	var errs []error
 	demo := t.cfg.Terminal.Demo
+	// A wallet is taken when enabled with a gateway, or in demo mode without one (the
+	// sandbox); outside demo mode one without a gateway is not set up.
+	taken := func(enabled bool, gateway string) bool { return enabled && (gateway != "" || demo) }
 	needSandbox := demo && (cfg.Alipay.Enabled && cfg.Alipay.Gateway == "" || cfg.WeChat.Enabled && cfg.WeChat.Gateway == "")
 	if needSandbox && w.sandbox == nil {
 		sb, err := walletsim.Start(walletsim.Options{Log: opt.Log})
 		w.sandbox = sb
 		errs = append(errs, err)
 	}
-	if cfg.Alipay.Enabled {
+	if taken(cfg.Alipay.Enabled, cfg.Alipay.Gateway) {
 		api, err := w.alipayFrom(cfg.Alipay, paths)
 		if err == nil {
 			w.apis[sale.Alipay] = api
 		}
 		errs = append(errs, err)
 	}
-	if cfg.WeChat.Enabled {
+	if taken(cfg.WeChat.Enabled, cfg.WeChat.Gateway) {
 		api, err := w.wechatFrom(cfg.WeChat, paths)
 		if err == nil {
 			w.apis[sale.WeChat] = api
