@@ -1,9 +1,11 @@
 package kernel
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
+	"tilldesk/core/emv/dol"
 	"tilldesk/core/emv/tags"
 	"tilldesk/core/emv/tlv"
 )
@@ -127,6 +129,11 @@ func (s *session) runVisa(l limits) error {
 	if _, err := s.requireICC(tags.ApplicationCryptogram, tags.ApplicationTransactionCounter, tags.IssuerApplicationData); err != nil {
 		return err
 	}
+	// The card computed its cryptogram over the PDOL data. The restrictions and CVM
+	// steps below still raise TVR bits, but the authorisation and clearing data carry
+	// the elements as the card received them, as contactless kernels send the TVR
+	// given in the PDOL: otherwise the issuer cannot recompute the cryptogram.
+	s.cryptogramData = s.pdolValues()
 	if !s.icc.has(tags.Track2EquivalentData) && !s.icc.has(tags.ApplicationPAN) {
 		return fmt.Errorf("no track 2 or PAN: %w", ErrMissingData)
 	}
@@ -159,6 +166,22 @@ func (s *session) runVisa(l limits) error {
 		return s.contactlessOnline()
 	}
 	return s.declineOffline("declined by the card")
+}
+
+// pdolValues splits the PDOL data sent with GET PROCESSING OPTIONS back into its
+// data elements, as the card received them (padded or cut to the PDOL's lengths).
+func (s *session) pdolValues() map[tlv.Tag][]byte {
+	pdol, _ := s.icc.get(tags.PDOL)
+	entries, err := dol.Parse(pdol)
+	if err != nil || dol.DataLength(entries) != len(s.pdolData) {
+		return nil
+	}
+	values := make(map[tlv.Tag][]byte, len(entries))
+	data := s.pdolData
+	for _, e := range entries {
+		values[e.Tag], data = bytes.Clone(data[:e.Length]), data[e.Length:]
+	}
+	return values
 }
 
 // visaCID is 9F27 when the card gives it, else the cryptogram type in the Issuer

@@ -1,8 +1,10 @@
 package kernel
 
 import (
+	"bytes"
 	"testing"
 
+	"tilldesk/core/emv/dol"
 	"tilldesk/core/emv/tlv"
 )
 
@@ -161,5 +163,47 @@ func TestContactlessNoPPSE(t *testing.T) {
 	res, err := runFlow(t, card, contactlessConfig(t), Options{}, Request{Amount: 100, Interface: Contactless})
 	if err != nil || res.Outcome != TryAnotherInterface {
 		t.Fatalf("%v %s", err, res)
+	}
+}
+
+// Regression: on a quick (qVSDC-style) tap the card computes its cryptogram over the
+// PDOL data, TVR included. Processing restrictions and the CVM raise TVR bits after
+// GET PROCESSING OPTIONS; the DE55 lists must still carry every PDOL element as the
+// card received it, or the issuer cannot reproduce the ARQC. The receipt's TVR keeps
+// the bits the terminal raised.
+func TestQuickTapOnlineDataIsWhatTheCardSigned(t *testing.T) {
+	card := newPhoneWallet(t, "8000", CryptogramARQC)
+	card.records = newUnionPayCard(t, odaNone).records[:2]
+	replaceCardElement(card, 0x5F24, unhexS("200101")) // expired: TVR byte 2 bit 7 after GPO
+	host := &fakeHost{resp: OnlineResponse{Approved: true, ResponseCode: "00"}}
+	pad := &fakePINPad{}
+	res, err := runFlow(t, card, contactlessConfig(t), Options{Host: host, PINPad: pad}, Request{Amount: 30000, Interface: Contactless})
+	if err != nil || res.Outcome != ApprovedOnline || pad.calls != 1 {
+		t.Fatalf("%v %s (PIN asked %d times)", err, res, pad.calls)
+	}
+	if !res.TVR.Has(TVRExpiredApplication) {
+		t.Fatalf("the terminal's TVR %s lacks the expiry it found", res.TVR)
+	}
+	entries, err := dol.Parse(card.pdol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := card.pdolData
+	for _, msg := range []struct {
+		name string
+		data []byte
+	}{{"authorisation", host.requests[0].ICCData}, {"result authorisation", res.AuthorisationData}, {"clearing", res.ClearingData}} {
+		objs, err := tlv.Decode(msg.data)
+		if err != nil {
+			t.Fatalf("%s data: %v", msg.name, err)
+		}
+		off := 0
+		for _, e := range entries {
+			want := given[off : off+e.Length]
+			off += e.Length
+			if got, ok := tlv.Value(objs, e.Tag); !ok || !bytes.Equal(got, want) {
+				t.Errorf("%s data: %s = %X, the card was given %X", msg.name, e.Tag, got, want)
+			}
+		}
 	}
 }

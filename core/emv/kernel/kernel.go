@@ -136,16 +136,21 @@ type session struct {
 	staticData []byte // the records to be authenticated, in AFL order
 	staticBad  bool   // a record for ODA was not a 70 template
 
-	oda           odaMethod
-	iccKey        *publicKey // recovered for DDA/CDA
-	pdolData      []byte
-	cdolData      []byte // CDOL1 data, then CDOL2 data: for the CDA transaction data hash
-	cvmResults    [3]byte
-	cvm           CVM
-	pin           *EncipheredPIN
-	signature     bool
-	scriptResults []byte // 9F5B
-	arc           string // 8A sent to the card with the second GENERATE AC
+	oda      odaMethod
+	iccKey   *publicKey // recovered for DDA/CDA
+	pdolData []byte
+	// cryptogramData are the terminal data elements exactly as the card received
+	// them for the cryptogram it returned (on a quick tap, the PDOL data of GET
+	// PROCESSING OPTIONS): the online and clearing messages carry these, so that
+	// the issuer recomputes the cryptogram over what the card computed it over.
+	cryptogramData map[tlv.Tag][]byte
+	cdolData       []byte // CDOL1 data, then CDOL2 data: for the CDA transaction data hash
+	cvmResults     [3]byte
+	cvm            CVM
+	pin            *EncipheredPIN
+	signature      bool
+	scriptResults  []byte // 9F5B
+	arc            string // 8A sent to the card with the second GENERATE AC
 
 	result *Result
 }

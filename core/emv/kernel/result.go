@@ -57,10 +57,12 @@ type Result struct {
 	CVM               CVM
 	CVMResults        [3]byte // 9F34
 	SignatureRequired bool
-	TVR               TVR
-	TSI               TSI
-	ODA               string // the method: none, SDA, DDA, CDA
-	ODAFailure        string // why it failed, if it did
+	// TVR is the terminal's final TVR (for the receipt). On a quick tap the DE55
+	// lists carry the TVR the card was given in the PDOL, which its cryptogram covers.
+	TVR        TVR
+	TSI        TSI
+	ODA        string // the method: none, SDA, DDA, CDA
+	ODAFailure string // why it failed, if it did
 
 	// AuthorisationData is the DE55 TLV list sent in the authorisation request (for
 	// an offline decision, the one an advice would carry); ClearingData for the clearing record, with the
@@ -220,7 +222,10 @@ func (s *session) iccData(list []tlv.Tag) []byte {
 				v, ok = s.selected.AID, true
 			}
 		default:
-			v, ok = src(tag)
+			v, ok = s.cryptogramData[tag]
+			if !ok {
+				v, ok = src(tag)
+			}
 		}
 		if !ok {
 			continue
