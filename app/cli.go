@@ -77,6 +77,8 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 		return BackupCommand(rest[1:], os.Stdin, stdout, stderr)
 	case "prepaid":
 		return PrepaidCommand(paths, rest[1:], os.Stdin, stdout, stderr)
+	case "wallet":
+		return WalletCommand(paths, rest[1:], os.Stdin, stdout, stderr)
 	case "sim":
 		return simCommand(rest[1:], os.Stdin, stdout, stderr)
 	case "screenshots":

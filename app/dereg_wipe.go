@@ -25,6 +25,7 @@ var DeregWiped = []string{
 	"journal records (sales, payments, settlement data)", "held sales",
 	"operators, shifts, counters, settings and secrets", "logs", "device traces",
 	"exported reports", "temporary and archived files",
+	"wallet credentials (the machine key that seals them is shredded)",
 	"prepaid card ledger (kept in the backup: import it on the replacement terminal with `tilldesk prepaid import BACKUP`)",
 }
 
@@ -67,6 +68,9 @@ func (w *DeregWizard) ClearAndWipe() error {
 		return err
 	}
 	if err := wipeDataFiles(w.s.Paths, j.Path()); err != nil {
+		return fmt.Errorf("wipe: %w", err)
+	}
+	if err := WipeWalletSecrets(w.s.Paths); err != nil {
 		return fmt.Errorf("wipe: %w", err)
 	}
 	deregTestHook("wipe.files")

@@ -30,6 +30,8 @@ type Session struct {
 	Registration *Registration
 	// Prepaid is the store's prepaid card programme.
 	Prepaid *PrepaidDesk
+	// Wallets takes Alipay and WeChat Pay (the embedded sandbox in demo mode).
+	Wallets *Wallets
 	logFile      io.Closer
 }
 
@@ -78,14 +80,19 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 	}
 	s.Till.AddSalesGate(s.Registration.SalesAllowed)
 	s.Prepaid = StartPrepaid(s)
+	s.Wallets = StartWallets(s)
 	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
 	return s, nil
 }
 
 // Close releases the journal and the log.
 func (s *Session) Close() error {
+	var werr error
+	if s.Wallets != nil {
+		werr = s.Wallets.Close()
+	}
 	err := s.Journal.Close()
-	return errors.Join(err, s.logFile.Close())
+	return errors.Join(werr, err, s.logFile.Close())
 }
 
 // LoadCatalog reads the catalog CSV at path, or the built-in demo catalog when path is
