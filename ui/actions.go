@@ -20,6 +20,10 @@ func (c *Cashier) askQuantity() {
 		c.fail(errNoLine)
 		return
 	}
+	if err := refusePrepaidLineChange(l); err != nil {
+		c.fail(err)
+		return
+	}
 	c.prompt(trf("prompt.qty", map[string]any{"Name": l.Name(c.language)}), sale.FormatQty(l.QtyMilli, l.Weighed), true, func(text string) error {
 		qty, err := sale.ParseQty(text, l.Weighed)
 		if err != nil {
@@ -166,6 +170,7 @@ func (c *Cashier) askCancel() {
 		if err := c.till.Cancel(); err != nil {
 			return err
 		}
+		c.dropAbandonedPrepaidOrders()
 		c.selected = -1
 		c.refresh()
 		c.say(tr("msg.cancelled"))

@@ -70,6 +70,7 @@ type Cashier struct {
 	wedge      *wedgeRouter           // catches keyboard-wedge scans in the wrong field
 	idle       idleWatch              // when the operator last did anything (idle.go)
 	tenders    []TenderOption         // ways to pay besides cash, offered by F12 (tenders.go)
+	prepaid    *app.PrepaidDesk       // the store's prepaid cards, once EnablePrepaid
 	// afterSignOn runs once an operator is signed on (the registration prompt).
 	afterSignOn func()
 }

@@ -6,6 +6,7 @@ import (
 	"tilldesk/app"
 	"tilldesk/core/catalog"
 	"tilldesk/core/money"
+	"tilldesk/core/prepaid"
 	"tilldesk/core/sale"
 	"tilldesk/devices"
 	"tilldesk/devices/printer"
@@ -54,6 +55,30 @@ func errorText(err error) string {
 		{devices.ErrPermission, "err.device_permission"},
 		{devices.ErrTimeout, "err.device_timeout"},
 		{devices.ErrProtocol, "err.device_protocol"},
+		{app.ErrPrepaidOff, "err.prepaid.off"},
+		{app.ErrPrepaidUnresolved, "err.prepaid.unresolved"},
+		{app.ErrPINNeeded, "err.prepaid.pin_needed"},
+		{app.ErrTopUpWithCard, "err.prepaid.sold_with_card"},
+		{app.ErrPrepaidLineRefund, "err.prepaid.line_refund"},
+		{errPrepaidLineFixed, "err.prepaid.line_fixed"},
+		{prepaid.ErrUnknownCard, "err.prepaid.unknown"},
+		{prepaid.ErrBadNumber, "err.prepaid.bad_number"},
+		{prepaid.ErrBadQR, "err.prepaid.bad_qr"},
+		{prepaid.ErrBadUID, "err.prepaid.bad_uid"},
+		{prepaid.ErrWrongPIN, "err.prepaid.wrong_pin"},
+		{prepaid.ErrPINLocked, "err.prepaid.pin_locked"},
+		{prepaid.ErrNoPIN, "err.prepaid.no_pin"},
+		{prepaid.ErrFrozen, "err.prepaid.frozen"},
+		{prepaid.ErrExpired, "err.prepaid.expired"},
+		{prepaid.ErrInsufficient, "err.prepaid.insufficient"},
+		{prepaid.ErrOverLimit, "err.prepaid.over_limit"},
+		{prepaid.ErrBadAmount, "err.amount"},
+		{prepaid.ErrBadRequest, "err.prepaid.bad_request"},
+		{prepaid.ErrCardExists, "err.prepaid.exists"},
+		{prepaid.ErrUIDTaken, "err.prepaid.uid_taken"},
+		{prepaid.ErrWrongStatus, "err.prepaid.wrong_status"},
+		{prepaid.ErrOverRefund, "err.prepaid.over_refund"},
+		{prepaid.ErrInconsistent, "err.prepaid.inconsistent"},
 	} {
 		if errors.Is(err, m.target) {
 			return tr(m.key) + "\n" + err.Error()

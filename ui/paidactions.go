@@ -59,6 +59,9 @@ func (c *Cashier) overridePrice(priceText string) {
 	if err == nil && price <= 0 {
 		err = fmt.Errorf("price %s: %w", priceText, sale.ErrPrice)
 	}
+	if err == nil {
+		err = refusePrepaidLineChange(l)
+	}
 	if err != nil {
 		c.fail(err)
 		return
@@ -118,6 +121,7 @@ func (c *Cashier) cancelPaid() {
 				c.fail(err)
 				return
 			}
+			c.dropAbandonedPrepaidOrders()
 			c.selected = -1
 			c.refresh()
 			c.say(trf("msg.cancelled_paid", map[string]any{"Cash": cash.Format()}))
