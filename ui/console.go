@@ -55,8 +55,9 @@ func (c *Cashier) SignedOn() {
 // shifts, reports, operators, the journal browser with refunds, devices.
 func (c *Cashier) EnableManagerConsole(s *app.Session, logout func()) {
 	refunds := app.NewRefunds(s.Till, app.RefundsOptions{Language: c.language, Labels: ReceiptLabels})
+	c.EnablePrepaid(s.Prepaid, refunds)
 	c.EnableConsole(Console{Auth: s.Auth, Shifts: s.Shifts, Logout: logout,
-		Extra: []ConsoleItem{c.JournalConsoleItem(refunds, app.BackupTempDir(s.Paths)), c.registerItem(s), c.deregisterItem(s)}})
+		Extra: append(c.prepaidConsoleItems(), c.JournalConsoleItem(refunds, app.BackupTempDir(s.Paths)), c.registerItem(s), c.deregisterItem(s))})
 	c.afterSignOn = func() { c.askRegistration(s) }
 }
 
@@ -100,6 +101,9 @@ func (c *Cashier) deregisterItem(s *app.Session) ConsoleItem {
 	return ConsoleItem{Label: "console.deregister", Perm: users.Deregister, Open: func(op string) {
 		pre := app.DefaultPreconditions(s.Till)
 		pre.Register(dereg.Func("shift_closed", "dereg.action.close_shift", s.Shifts.Closed))
+		if s.Prepaid != nil {
+			s.Prepaid.AddDeregPreconditions(pre)
+		}
 		wiz, err := app.NewDeregWizard(s, s.Registration, op, app.DeregOptions{Preconditions: pre, OnUI: fyne.DoAndWait})
 		if err != nil {
 			c.fail(err)

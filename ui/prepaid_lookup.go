@@ -30,7 +30,7 @@ const (
 type CardLookup struct {
 	Entry   *Choice   // by hand: the card's number or a tapped card's UID
 	Code    *KeyEntry // the number or UID; Enter looks it up
-	PIN     *KeyEntry // masked; shown when the card needs its PIN
+	PIN     *KeyEntry // masked; enabled when the card asks for its PIN
 	Find    *widget.Button
 	Number  *widget.Label // masked, or in full on the manager's screen
 	Status  *widget.Label
@@ -78,21 +78,20 @@ func newCardLookup(o lookupOptions) *CardLookup {
 	l.Code.SetPlaceHolder(codeHint(entryTyped))
 	l.Code.OnSubmitted = func(string) { l.lookUp() }
 	l.Code.OnChanged = func(string) {
-		if l.pending.Code != "" { // another card: forget the one waiting for its PIN
+		if l.pinAsked() { // another card: forget the one waiting for its PIN
 			l.resetPIN()
 		}
 	}
 	l.Code.OnKey = o.escape
 	l.PIN = o.newKey()
 	l.PIN.Password = true
-	l.PIN.SetPlaceHolder(tr("card.pin_hint"))
 	l.PIN.OnSubmitted = func(string) { l.lookUp() }
 	l.PIN.OnKey = o.escape
-	l.PIN.Hide()
 	l.Find = widget.NewButton(tr("card.find"), l.lookUp)
 	l.Number, l.Status, l.Expires = widget.NewLabel("—"), widget.NewLabel("—"), widget.NewLabel("—")
 	l.Balance = widget.NewLabelWithStyle("—", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.focusPIN = func() { o.focus(l.PIN) }
+	l.resetPIN()
 	return l
 }
 
@@ -138,7 +137,7 @@ func (l *CardLookup) TakeTap(uid string) {
 // lookUp identifies the card typed in the code field (Enter or the look-up button),
 // with the PIN once it is asked for.
 func (l *CardLookup) lookUp() {
-	if l.PIN.Visible() && l.pending.Code != "" {
+	if l.pinAsked() {
 		cred := l.pending
 		cred.PIN = l.PIN.Text
 		l.PIN.SetText("")
@@ -180,7 +179,8 @@ func (l *CardLookup) identify(cred app.CardCredential) {
 		case errors.Is(err, app.ErrPINNeeded):
 			// Nothing of the card is shown before its PIN: not even its balance.
 			l.pending = app.CardCredential{Entry: cred.Entry, Code: cred.Code}
-			l.PIN.Show()
+			l.PIN.Enable()
+			l.PIN.SetPlaceHolder(tr("card.pin_hint"))
 			l.message(tr("card.msg.pin_needed"), widget.WarningImportance)
 			l.focusPIN()
 		case err != nil:
@@ -205,7 +205,7 @@ func (l *CardLookup) identify(cred app.CardCredential) {
 func (l *CardLookup) busy(on bool) {
 	l.checking = on
 	for _, w := range []fyne.Disableable{l.Find, l.Code, l.PIN, l.Entry} {
-		if on {
+		if on || (w == l.PIN && !l.pinAsked()) {
 			w.Disable()
 		} else {
 			w.Enable()
@@ -216,11 +216,15 @@ func (l *CardLookup) busy(on bool) {
 	}
 }
 
-// resetPIN forgets a card waiting for its PIN and hides the PIN field.
+// pinAsked reports whether a card waits for its PIN.
+func (l *CardLookup) pinAsked() bool { return l.pending.Code != "" }
+
+// resetPIN forgets a card waiting for its PIN and disables the PIN field.
 func (l *CardLookup) resetPIN() {
 	l.pending = app.CardCredential{}
 	l.PIN.SetText("")
-	l.PIN.Hide()
+	l.PIN.SetPlaceHolder(tr("card.pin_later"))
+	l.PIN.Disable()
 }
 
 // show fills the card's details in, or dashes for none.
@@ -259,6 +263,12 @@ func expiryText(v *app.CardView) string {
 func showMessage(l *widget.Label, text string, importance widget.Importance) {
 	l.Importance = importance
 	l.SetText(text)
+}
+
+// fitHeight makes a modal popup as tall as its content needs now, width wide: its
+// messages grow and shrink.
+func fitHeight(p *widget.PopUp, width float32) {
+	p.Resize(fyne.NewSize(width, p.MinSize().Height))
 }
 
 // escapeTo is an entry's key handler that runs close on Escape.

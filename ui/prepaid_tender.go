@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
@@ -43,6 +42,7 @@ type PrepaidTenderDialog struct {
 
 	due    money.Amount
 	popup  *widget.PopUp
+	width  float32
 	work   worker
 	closed bool
 }
@@ -98,10 +98,12 @@ func (c *Cashier) OpenPrepaidTender() *PrepaidTenderDialog {
 		widget.NewFormItem(tr("card.pin"), l.PIN))
 	card := widget.NewForm(widget.NewFormItem(tr("card.number"), l.Number), widget.NewFormItem(tr("card.status"), l.Status),
 		widget.NewFormItem(tr("card.balance"), l.Balance), widget.NewFormItem(tr("card.expires"), l.Expires))
-	buttons := container.NewVBox(container.NewGridWithColumns(2, d.PayFull, d.PayPart), d.Cancel)
+	// One payment button at a time: the whole amount, or the card's balance.
+	buttons := container.NewGridWithColumns(2, d.Cancel, container.NewStack(d.PayFull, d.PayPart))
 	box := container.NewVBox(d.Title, find, widget.NewSeparator(), card, d.Message, buttons)
 	d.popup = widget.NewModalPopUp(container.NewPadded(box), c.win.Canvas())
-	d.popup.Resize(fyne.NewSize(min(680, c.win.Canvas().Size().Width-40), d.popup.MinSize().Height))
+	d.width = min(680, c.win.Canvas().Size().Width-40)
+	fitHeight(d.popup, d.width)
 
 	previous := c.scanWanted
 	c.scanWanted = l.TakeScan
@@ -118,6 +120,7 @@ func (d *PrepaidTenderDialog) cardFound(v app.CardView) {
 	d.PayFull.SetText(trf("card.pay_full", map[string]any{"Amount": d.due.Format()}))
 	d.PayPart.SetText(trf("card.pay_part", map[string]any{"Amount": v.Balance.Format()}))
 	d.PayFull.Disable()
+	d.PayFull.Show()
 	d.PayPart.Disable()
 	d.PayPart.Hide()
 	if v.Number == "" {
@@ -132,6 +135,7 @@ func (d *PrepaidTenderDialog) cardFound(v app.CardView) {
 		d.PayFull.Enable()
 		d.say(tr("card.msg.enough"), widget.SuccessImportance)
 	case v.Balance > 0:
+		d.PayFull.Hide()
 		d.PayPart.Show()
 		d.PayPart.Enable()
 		d.say(trf("card.msg.short", map[string]any{"Balance": v.Balance.Format(), "Short": (d.due - v.Balance).Format()}), widget.WarningImportance)
@@ -173,6 +177,9 @@ func (c *Cashier) payByCard(d *PrepaidTenderDialog, partial bool) {
 // say shows a message in the dialog.
 func (d *PrepaidTenderDialog) say(text string, importance widget.Importance) {
 	showMessage(d.Message, text, importance)
+	if d.popup != nil {
+		fitHeight(d.popup, d.width)
+	}
 }
 
 // Dismiss closes the dialog without paying; a look-up still running is ignored.

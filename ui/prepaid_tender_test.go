@@ -99,6 +99,15 @@ func (f *prepaidFixture) openTender(t *testing.T) *PrepaidTenderDialog {
 	return d
 }
 
+// tenderWithCard issues a card holding amount with pin, rings codes up and opens the
+// prepaid tender.
+func (f *prepaidFixture) tenderWithCard(t *testing.T, amount money.Amount, pin string, codes ...string) (*PrepaidTenderDialog, app.CardView) {
+	t.Helper()
+	card := f.sellCard(t, amount, pin)
+	f.ring(codes...)
+	return f.openTender(t), card
+}
+
 // scanCard scans the card's QR code with the scanner and waits for the look-up.
 func (f *prepaidFixture) scanCard(d interface{ Wait() }, number string) {
 	f.c.onScan(scanner.Scan{Data: prepaid.QRPayload(number), Source: "test"})
@@ -112,7 +121,7 @@ func typeCard(l *CardLookup, wait func(), number, pin string) {
 	test.Type(l.Code, number)
 	l.Code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	wait()
-	if pin != "" && l.PIN.Visible() {
+	if pin != "" && !l.PIN.Disabled() {
 		test.Type(l.PIN, pin)
 		l.PIN.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 		wait()
@@ -143,9 +152,7 @@ func (f *prepaidFixture) expectSettled(t *testing.T, card app.CardView, balance 
 // the sale completes and the card holds the rest.
 func TestPrepaidPaysTheWholeSale(t *testing.T) {
 	f := newPrepaidFixture(t)
-	card := f.sellCard(t, 2000, "")
-	f.ring(noodles) // ¥5.50
-	d := f.openTender(t)
+	d, card := f.tenderWithCard(t, 2000, "", noodles) // ¥5.50
 	if d.PayFull.Visible() && !d.PayFull.Disabled() {
 		t.Fatal("payment offered before a card was found")
 	}
@@ -170,13 +177,11 @@ func TestPrepaidPaysTheWholeSale(t *testing.T) {
 // due, pays what it holds; the rest is paid in cash.
 func TestPrepaidPaysPartThenCash(t *testing.T) {
 	f := newPrepaidFixture(t)
-	card := f.sellCard(t, 500, "2580")
-	f.ring(water, noodles) // ¥7.50
-	d := f.openTender(t)
+	d, card := f.tenderWithCard(t, 500, "2580", water, noodles) // ¥7.50
 	l := d.Lookup
 	typeCard(l, d.Wait, prepaid.Format(card.Number), "")
-	if !l.PIN.Visible() || l.Balance.Text != "—" || f.w.Canvas().Focused() != l.PIN || !l.PIN.Password {
-		t.Fatalf("typed card: PIN field shown %v (masked %v), balance %q, message %q", l.PIN.Visible(), l.PIN.Password, l.Balance.Text, d.Message.Text)
+	if l.PIN.Disabled() || l.Balance.Text != "—" || f.w.Canvas().Focused() != l.PIN || !l.PIN.Password {
+		t.Fatalf("typed card: PIN field enabled %v (masked %v), balance %q, message %q", !l.PIN.Disabled(), l.PIN.Password, l.Balance.Text, d.Message.Text)
 	}
 	test.Type(l.PIN, "2580")
 	l.PIN.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
@@ -252,14 +257,12 @@ func TestPrepaidRefusesUnknownAndBadCards(t *testing.T) {
 // right PIN is then refused too.
 func TestPrepaidWrongPINThenLockout(t *testing.T) {
 	f := newPrepaidFixture(t)
-	card := f.sellCard(t, 1000, "2580")
-	f.ring(water)
-	d := f.openTender(t)
+	d, card := f.tenderWithCard(t, 1000, "2580", water)
 	limit := app.DefaultPrepaidConfig().PINMaxFailures
 	typeCard(d.Lookup, d.Wait, card.Number, "")
 	for i := 1; i <= limit; i++ {
 		pin := d.Lookup.PIN
-		if !pin.Visible() || f.w.Canvas().Focused() != pin {
+		if pin.Disabled() || f.w.Canvas().Focused() != pin {
 			t.Fatalf("wrong PIN %d: the PIN field is not asking again", i)
 		}
 		test.Type(pin, "1357")
