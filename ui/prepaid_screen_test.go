@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -329,5 +330,47 @@ func TestPrepaidRefundBackToTheCard(t *testing.T) {
 	f.expectSettled(t, card, 2000)
 	if m := f.movements(t, prepaid.Refund); len(m) != 1 || m[0].Amount != 550 {
 		t.Errorf("refund movements %+v", m)
+	}
+}
+
+// The manager console of a started session offers the prepaid tender and the prepaid
+// card screen, and the deregistration wizard checks the prepaid ledger.
+func TestManagerConsoleWiresPrepaidCards(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(Theme{})
+	if _, err := SetLanguage("en"); err != nil {
+		t.Fatal(err)
+	}
+	s, reg := newDeregSession(t)
+	s.Registration = reg
+	s.Prepaid = app.StartPrepaid(s)
+	s.Auth = app.NewAuth(s.Journal, app.AuthOptions{Params: cheapCardPIN, Log: s.Log})
+	s.Shifts = app.NewShifts(s.Till, app.ShiftOptions{})
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	c := NewCashier(s.Till, w, "en", s.Log)
+	w.SetContent(c.Content())
+	c.EnableManagerConsole(s, func() {})
+	if !slices.ContainsFunc(c.tenders, func(o TenderOption) bool { return o.Label == "tender.prepaid" }) {
+		t.Fatalf("tenders %+v", c.tenders)
+	}
+	var labels []string
+	for _, it := range c.consoleItems() {
+		labels = append(labels, it.Label)
+	}
+	if !strings.Contains(strings.Join(labels, " "), "console.prepaid") {
+		t.Fatalf("console entries %v", labels)
+	}
+	c.deregisterItem(s).Open("1001")
+	scr, ok := c.Screen.(*DeregScreen)
+	if !ok {
+		t.Fatalf("deregistration opened %T: %q", c.Screen, c.Message.Text)
+	}
+	var names []string
+	for _, r := range scr.wiz.Preconditions() {
+		names = append(names, r.Name)
+	}
+	if got := strings.Join(names, " "); !strings.Contains(got, "prepaid_no_pending") || !strings.Contains(got, "prepaid_ledger_verified") {
+		t.Errorf("deregistration preconditions %s", got)
 	}
 }
