@@ -25,7 +25,7 @@ const (
 )
 
 // CardLookup is the card-finding part of a prepaid screen: how the card is entered,
-// the code field, the PIN field (shown once the card asks for it), the look-up button
+// the code field, the PIN field (enabled once the card asks for it), the look-up button
 // and the card found. Its widgets are exported for tests.
 type CardLookup struct {
 	Entry   *Choice   // by hand: the card's number or a tapped card's UID
