@@ -35,6 +35,8 @@ type Frontend interface {
 //	tilldesk catalog check FILE.csv                       report bad rows
 //	tilldesk prepaid import BACKUP | verify               prepaid card ledger
 //	tilldesk sim [OUTDIR]                                 virtual scanner and printer on ptys
+//	tilldesk acquirer-sim [--addr A] [--mac-key HEX]      sandbox card acquirer (ISO 8583)
+//	tilldesk acquirer seal-mac-key < KEY                  seal the acquirer MAC key for config.toml
 //	tilldesk screenshots DIR                              save README screenshots
 //	tilldesk version
 func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
@@ -81,6 +83,10 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 		return WalletCommand(paths, rest[1:], os.Stdin, stdout, stderr)
 	case "sim":
 		return simCommand(rest[1:], os.Stdin, stdout, stderr)
+	case "acquirer-sim":
+		return AcquirerSimCommand(rest[1:], os.Stdin, stdout, stderr)
+	case "acquirer":
+		return AcquirerCommand(paths, rest[1:], os.Stdin, stdout, stderr)
 	case "screenshots":
 		if len(rest) != 2 {
 			fmt.Fprintln(stderr, "usage: tilldesk --data-dir TMP screenshots OUTDIR")
@@ -88,7 +94,7 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 		}
 		return runGUI(paths, stderr, func(s *Session) error { return gui.Screenshots(s, rest[1]) }, func(error) {})
 	}
-	fmt.Fprintf(stderr, "tilldesk: unknown command %q (try: journal verify, journal export, catalog check, sim, version)\n", rest[0])
+	fmt.Fprintf(stderr, "tilldesk: unknown command %q (try: journal verify, journal export, catalog check, sim, acquirer-sim, version)\n", rest[0])
 	return 2
 }
 

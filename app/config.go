@@ -25,6 +25,7 @@ type Config struct {
 	Devices  DevicesConfig  `toml:"devices"`
 	Prepaid  PrepaidConfig  `toml:"prepaid"`
 	Wallet   WalletConfig   `toml:"wallet"`
+	Acquirer AcquirerConfig `toml:"acquirer"`
 }
 
 // DevicesConfig says which hardware the till uses and how it is connected.
@@ -113,8 +114,9 @@ func DefaultConfig() Config {
 			Scanner: ScannerConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 9600}.Defaults()}, Suffix: "CR"},
 			Printer: PrinterConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 115200}.Defaults()}, NativeQR: true},
 		},
-		Prepaid: DefaultPrepaidConfig(),
-		Wallet:  DefaultWalletConfig(),
+		Prepaid:  DefaultPrepaidConfig(),
+		Wallet:   DefaultWalletConfig(),
+		Acquirer: DefaultAcquirerConfig(),
 	}
 }
 
@@ -155,6 +157,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Prepaid.Validate())
 	errs = append(errs, c.Wallet.Validate())
+	errs = append(errs, c.Acquirer.Validate())
 	return errors.Join(errs...)
 }
 

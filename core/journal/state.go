@@ -19,7 +19,10 @@ var StateBuckets = []string{"operators", "shift", "counters", "dereg", "terminal
 	// contactless UIDs, orders, totals).
 	"prepaid", "prepaid_req", "prepaid_pending", "prepaid_uid", "prepaid_order", "prepaid_meta",
 	// Wallet payment intents not yet settled (app/wallet*.go), by out_trade_no.
-	"wallet"}
+	"wallet",
+	// Card payments (app/acquirer*.go): link counters, authorisation intents and
+	// reversals, offline advices, the open batch, card refunds.
+	"acquirer"}
 
 // ErrNoStateBucket is returned for a state bucket not declared in StateBuckets.
 var ErrNoStateBucket = errors.New("journal: undeclared state bucket")
