@@ -164,7 +164,7 @@ func issuerPIN(t testing.TB, pin EncryptedPIN, pan string) string {
 	if err != nil {
 		t.Fatalf("transaction key for KSN %s: %v", pin.KSN, err)
 	}
-	block := dukpt.DecryptPINBlock(dukpt.PINKey(key), pin.Block)
+	block := dukpt.DecryptPINBlock(key, pin.Block) // the PIN variant is applied inside
 	digits, err := pinblock.DecodeFormat0(block, pan)
 	if err != nil {
 		t.Fatalf("decrypted block does not decode for the PAN: %v", err)

@@ -306,10 +306,8 @@ func (p *PINPad) encryptPIN() {
 		p.refuse(ipp.EntryExhausted)
 		return
 	}
-	pinKey := dukpt.PINKey(transactionKey)
-	encrypted := dukpt.EncryptPINBlock(pinKey, clearBlock)
+	encrypted := dukpt.EncryptPINBlock(transactionKey, clearBlock) // applies the PIN variant itself
 	clear(transactionKey[:])
-	clear(pinKey[:])
 	clear(clearBlock[:])
 	s.blocks++
 	p.log.Info("PIN block encrypted", "ksn", ksn.String())

@@ -155,7 +155,7 @@ func TestPINPadEncryptsAndResends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := r.frame(ipp.PINBlockResponse(ksn, dukpt.EncryptPINBlock(dukpt.PINKey(key), clearBlock)))
+	want := r.frame(ipp.PINBlockResponse(ksn, dukpt.EncryptPINBlock(key, clearBlock)))
 	r.expect(want)
 	// No ACK: the pad sends the same frame twice more, then EOT.
 	r.expect(want)
