@@ -96,6 +96,7 @@ func (a *cardAuthorisation) send(ctx context.Context, req *kernel.OnlineRequest)
 		a.failed = err
 		return posmsg.Response{}, err
 	}
+	cardTestHook("sale.recorded")
 	return ans.Response, nil
 }
 

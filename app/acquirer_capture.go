@@ -27,6 +27,7 @@ type cardCompletion struct {
 // (its intent ends), each offline approval becomes due to be sent, and approvals of
 // the sale that are not among its payments are reversed.
 func (d *CardPayments) PrepareCompletion(s *sale.Sale) (CompletionPart, error) {
+	cardTestHook("sale.completing")
 	d.stateMu.Lock()
 	part, err := d.capture(s)
 	if err != nil {

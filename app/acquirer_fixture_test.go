@@ -79,6 +79,7 @@ type cardFixture struct {
 	till   *Till
 	j      *journal.Journal
 	d      *CardPayments
+	reg    *Registration
 	reader *VirtualCardReader
 	pad    *testPINPad
 	floor  int64 // the kernel's floor limit (0: every sale online)
@@ -96,7 +97,15 @@ func newCardFixture(t *testing.T) *cardFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
-	f := &cardFixture{t: t, dir: t.TempDir(), sb: sb, reader: NewVirtualCardReader(), pad: newTestPINPad(t, "123456"), addr: sb.Addr()}
+	return openCardFixture(t, t.TempDir(), sb.Addr(), sb)
+}
+
+// openCardFixture opens the till of dir with card payments on sb (a restart after a
+// crash), on the sandbox at addr (sb, or nil in the crash test's child, whose sandbox
+// runs in the parent).
+func openCardFixture(t *testing.T, dir, addr string, sb *acquirersim.Server) *cardFixture {
+	t.Helper()
+	f := &cardFixture{t: t, dir: dir, sb: sb, addr: addr, reader: NewVirtualCardReader(), pad: newTestPINPad(t, "123456")}
 	f.open()
 	return f
 }
@@ -127,6 +136,7 @@ func (f *cardFixture) open() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	f.reg = reg
 	opt := f.options()
 	if f.change != nil {
 		f.change(&opt)
