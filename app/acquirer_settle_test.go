@@ -48,7 +48,7 @@ func (f *cardFixture) settlementRecords() []reports.Settlement {
 
 func TestCardSettlementBalanced(t *testing.T) {
 	f := newCardFixture(t)
-	f.mustPay("visa", water, noodles)         // 750, foreign
+	f.mustPay("visa", water, noodles)           // 750, foreign
 	sold := f.mustPay("unionpay", water, water) // 400, domestic
 	f.mustPay("mastercard", noodles)            // 550, foreign
 	// A partial refund of the UnionPay sale (0220).
