@@ -7,14 +7,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"tilldesk/devices"
 	"tilldesk/devices/cardreader/crt"
-	"tilldesk/devices/serialport"
+	"tilldesk/devices/cardtest"
 	"tilldesk/devices/sim"
 )
 
@@ -66,26 +65,11 @@ type rig struct {
 
 func newRig(t testing.TB, cfg crt.Config) *rig {
 	t.Helper()
-	s, err := sim.StartCardReader(sim.CardReaderConfig{AckTimeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := serialport.Open(serialport.Config{Path: s.Path(), Baud: 115200})
-	if err != nil {
-		s.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		port.Close()
-		s.Close()
-	})
 	if cfg.CommandTimeout == 0 {
 		cfg.CommandTimeout = time.Second
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	return &rig{sim: s, reader: crt.New(port, cfg)}
+	s, reader := cardtest.StartSerialReader(t, sim.CardReaderConfig{AckTimeout: 100 * time.Millisecond}, cfg)
+	return &rig{sim: s, reader: reader}
 }
 
 // insertAndPowerOn puts an echo card in the slot and powers it on.

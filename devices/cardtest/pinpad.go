@@ -1,0 +1,76 @@
+package cardtest
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"tilldesk/devices/cardreader"
+	"tilldesk/devices/pinpad"
+	"tilldesk/devices/sim"
+)
+
+// PINPad is the simulated PIN pad on a pseudo-terminal, the real driver on the till's
+// side of it as the kernel's PINPad, and a customer at the keypad who types the PIN
+// set by Types whenever the pad asks for one.
+type PINPad struct {
+	cardreader.PINPad
+	Sim *sim.PINPad
+
+	mu    sync.Mutex
+	pin   string
+	asked int
+}
+
+// StartPINPad starts the pad, the driver and the customer; the test's cleanup stops
+// them.
+func StartPINPad(t testing.TB) *PINPad {
+	t.Helper()
+	cfg := sim.TestPINPadConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	s, err := sim.StartPINPad(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := openSimulator(t, s.Path(), s.Close)
+	p := &PINPad{Sim: s, PINPad: cardreader.PINPad{Pad: pinpad.New(port, pinpad.Config{EntryTimeout: 10 * time.Second,
+		Logger: slog.New(slog.DiscardHandler)})}}
+	runUntilCleanup(t, p.customer) // cleanups run last first: the customer leaves before the pad closes
+	return p
+}
+
+// Types sets the PIN the customer types from now on; "" presses ENTER alone.
+func (p *PINPad) Types(pin string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pin = pin
+}
+
+// Asked counts the PINs the pad has asked the customer for.
+func (p *PINPad) Asked() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.asked
+}
+
+// customer waits at the keypad and types the PIN each time the pad asks.
+func (p *PINPad) customer(ctx context.Context) {
+	for ctx.Err() == nil {
+		if err := p.Sim.WaitForEntry(ctx); err != nil {
+			return
+		}
+		p.mu.Lock()
+		pin := p.pin
+		p.asked++
+		p.mu.Unlock()
+		if pin != "" {
+			_ = p.Sim.PressDigits(pin)
+		}
+		_ = p.Sim.PressEnter()
+		if err := p.Sim.WaitForIdle(ctx); err != nil {
+			return
+		}
+	}
+}
