@@ -39,7 +39,7 @@ func TestCardRemovedAfterApprovalIsReversed(t *testing.T) {
 }
 
 // setCardTestHook installs a crash-point hook for one test.
-func setCardTestHook(t *testing.T, hook func(string)) {
+func setCardTestHook(t testing.TB, hook func(string)) {
 	old := cardTestHook
 	t.Cleanup(func() { cardTestHook = old })
 	cardTestHook = hook

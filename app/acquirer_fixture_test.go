@@ -73,7 +73,7 @@ func (p *testPINPad) asked() int {
 // cardFixture is a demo till with card payments, a virtual card reader, a PIN pad and
 // a sandbox acquirer of its own.
 type cardFixture struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	sb     *acquirersim.Server
 	till   *Till
@@ -90,7 +90,7 @@ type cardFixture struct {
 	stages []CardStage
 }
 
-func newCardFixture(t *testing.T) *cardFixture {
+func newCardFixture(t testing.TB) *cardFixture {
 	t.Helper()
 	sb, err := acquirersim.Start(acquirersim.Options{MAC: mustRetail(demoMACKey), RequireSignOn: true, Log: quietLog()})
 	if err != nil {
@@ -103,7 +103,7 @@ func newCardFixture(t *testing.T) *cardFixture {
 // openCardFixture opens the till of dir with card payments on sb (a restart after a
 // crash), on the sandbox at addr (sb, or nil in the crash test's child, whose sandbox
 // runs in the parent).
-func openCardFixture(t *testing.T, dir, addr string, sb *acquirersim.Server) *cardFixture {
+func openCardFixture(t testing.TB, dir, addr string, sb *acquirersim.Server) *cardFixture {
 	t.Helper()
 	f := &cardFixture{t: t, dir: dir, sb: sb, addr: addr, reader: NewVirtualCardReader(), pad: newTestPINPad(t, "123456")}
 	f.open()
@@ -192,7 +192,7 @@ func (f *cardFixture) card(profile string, tapped bool) *emvcard.Card {
 }
 
 // pan is the card number of profile's first application.
-func pan(t *testing.T, profile string) string {
+func pan(t testing.TB, profile string) string {
 	t.Helper()
 	p, ok := emvcard.Lookup(profile)
 	if !ok {
@@ -204,7 +204,11 @@ func pan(t *testing.T, profile string) string {
 // pay rings up codes and pays the sale by card.
 func (f *cardFixture) pay(codes ...string) (*Receipt, error) {
 	f.t.Helper()
-	ringUp(f.t, f.till, codes...)
+	for _, c := range codes {
+		if _, err := f.till.Scan(c); err != nil {
+			f.t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return f.till.Pay(ctx, f.d.Tender(f.onStage), PayRequest{})
