@@ -39,16 +39,26 @@ var (
 	ErrOfflineLimit    = errors.New("the bank cannot be reached and the amount is over the offline limit")
 	ErrCardDeclined    = errors.New("card payment declined")
 	ErrCardQueueBusy   = errors.New("reversals or offline sales are still waiting for the bank: settle once they are sent")
+	ErrCardSettling    = errors.New("the card batch is being settled: take the card payment once it is done")
 	ErrNotCardRef      = errors.New("not a card payment reference")
 	ErrWrongCard       = errors.New("this is not the card the sale was paid with")
 )
 
 // cardErrorKeys are the message keys of the sentinel errors.
 var cardErrorKeys = map[error]string{
-	ErrCardRecovering: "card.err.recovering", ErrCardUnresolved: "card.err.unresolved", ErrReversalPending: "card.err.reversal_pending",
-	ErrNoCardTerminal: "card.err.no_terminal", ErrCardInDoubt: "card.err.in_doubt", ErrCardRemoved: "card.err.not_completed",
-	ErrCardLateDecline: "card.err.late_decline", ErrOfflineLimit: "card.err.offline_limit", ErrCardQueueBusy: "card.err.queue_busy",
-	ErrNotCardRef: "card.err.not_card", ErrWrongCard: "card.err.wrong_card", ErrNotRecorded: "err.journal",
+	ErrCardRecovering:  "card.err.recovering",
+	ErrCardUnresolved:  "card.err.unresolved",
+	ErrReversalPending: "card.err.reversal_pending",
+	ErrNoCardTerminal:  "card.err.no_terminal",
+	ErrCardInDoubt:     "card.err.in_doubt",
+	ErrCardRemoved:     "card.err.not_completed",
+	ErrCardLateDecline: "card.err.late_decline",
+	ErrOfflineLimit:    "card.err.offline_limit",
+	ErrCardQueueBusy:   "card.err.queue_busy",
+	ErrCardSettling:    "card.err.settling",
+	ErrNotCardRef:      "card.err.not_card",
+	ErrWrongCard:       "card.err.wrong_card",
+	ErrNotRecorded:     "err.journal",
 }
 
 // CardDeclinedError is a decline by the issuer (with its response code) or by the card.
@@ -134,6 +144,8 @@ type CardPayments struct {
 
 	terminalMu sync.Mutex // guards opt.Terminal (SetTerminal)
 	stateMu    sync.Mutex // one read-modify-write of the card state at a time
+	settling   bool       // Settle is closing the batch (guarded by stateMu)
+	settleMu   sync.Mutex // one settlement at a time
 	flushMu    sync.Mutex // one sender of reversals and advices at a time
 	signedOn   atomic.Bool
 	kick       chan struct{}
@@ -237,9 +249,18 @@ func (d *CardPayments) meta() (linkMeta, error) {
 	return m, err
 }
 
-// reserveSTAN takes the next STAN: the returned change must be committed before the
-// STAN is used. Callers hold stateMu.
+// reserveSTAN takes the next STAN for a transaction of the open batch: the returned
+// change must be committed before the STAN is used. While the batch is being settled
+// it refuses with ErrCardSettling. Callers hold stateMu.
 func (d *CardPayments) reserveSTAN() (linkMeta, journal.StateChange, error) {
+	if d.settling {
+		return linkMeta{}, journal.StateChange{}, ErrCardSettling
+	}
+	return d.nextSTAN()
+}
+
+// nextSTAN takes the next STAN. Callers hold stateMu.
+func (d *CardPayments) nextSTAN() (linkMeta, journal.StateChange, error) {
 	m, err := d.meta()
 	if err != nil {
 		return m, journal.StateChange{}, err
@@ -250,11 +271,11 @@ func (d *CardPayments) reserveSTAN() (linkMeta, journal.StateChange, error) {
 }
 
 // reserveSTANNow takes the next STAN for a message no record precedes (sign-on,
-// settlement), durably.
+// settlement, batch upload), durably.
 func (d *CardPayments) reserveSTANNow() (linkMeta, error) {
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
-	m, change, err := d.reserveSTAN()
+	m, change, err := d.nextSTAN()
 	if err == nil {
 		err = d.journal().PutState(change)
 	}
@@ -262,6 +283,13 @@ func (d *CardPayments) reserveSTANNow() (linkMeta, error) {
 		return m, fmt.Errorf("card payments: reserve a STAN: %w", err)
 	}
 	return m, nil
+}
+
+// setSettling marks the batch as being settled (no new transaction may join it).
+func (d *CardPayments) setSettling(on bool) {
+	d.stateMu.Lock()
+	d.settling = on
+	d.stateMu.Unlock()
 }
 
 // Kick wakes the background sender (after a reversal or advice became due).

@@ -120,10 +120,7 @@ func (d *dialSwitch) dial(ctx context.Context, network, addr string) (net.Conn, 
 // offline is taken, stored, and sent as an advice once the host is back; one over
 // the offline limit is declined with the reason.
 func TestCardOfflineApprovalSentLater(t *testing.T) {
-	f := newCardFixture(t)
-	sw := &dialSwitch{}
-	f.floor = 100000
-	f.reopenWith(func(o *CardPaymentsOptions) { o.Dial = sw.dial })
+	f, sw := newOfflineCardFixture(t)
 	f.card("unionpay", false)
 	before := f.balance("unionpay")
 	sw.off.Store(true)
@@ -162,6 +159,16 @@ func TestCardOfflineApprovalSentLater(t *testing.T) {
 	if st := f.status(); st.PendingAdvices != 0 || st.BatchCount != 1 {
 		t.Fatalf("status %+v", st)
 	}
+}
+
+// newOfflineCardFixture is a card fixture whose host can be made unreachable, with a
+// floor limit of ¥1,000 so that the cards may approve offline.
+func newOfflineCardFixture(t *testing.T) (*cardFixture, *dialSwitch) {
+	f := newCardFixture(t)
+	sw := &dialSwitch{}
+	f.floor = 100000
+	f.reopenWith(func(o *CardPaymentsOptions) { o.Dial = sw.dial })
+	return f, sw
 }
 
 // reopenWith restarts the till with changed options.

@@ -157,12 +157,17 @@ func (d *CardPayments) waiting() (int, error) {
 }
 
 // Settle closes the open batch with the host: reversals and offline sales are sent
-// first (settlement refuses with ErrCardQueueBusy while any is unacknowledged), then
+// first (settlement refuses with ErrCardQueueBusy while any is unacknowledged, or a
+// sale's payment is in progress; card payments wait meanwhile), then
 // a 0500 with the till's totals; when the host finds them out of balance the batch's
 // transactions are uploaded (0320) and a closing 0500 sent. The result is journaled
 // as a "settlement" record (the X and Z reports show it) in the same transaction that
 // opens the next batch.
 func (d *CardPayments) Settle(ctx context.Context, operator string) (*SettlementResult, error) {
+	d.settleMu.Lock()
+	defer d.settleMu.Unlock()
+	d.setSettling(true)
+	defer d.setSettling(false)
 	d.flushReversals(ctx, true)
 	d.flushAdvices(ctx, true)
 	if n, err := d.waiting(); err != nil || n > 0 {

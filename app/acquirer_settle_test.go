@@ -119,10 +119,7 @@ func allRecords(t *testing.T, j *journal.Journal) []journal.Record {
 // The host disagrees (an offline sale whose TC it does not accept): the settlement
 // is out of balance, the batch is uploaded, and the closing settlement balances.
 func TestCardSettlementOutOfBalanceUploadsTheBatch(t *testing.T) {
-	f := newCardFixture(t)
-	sw := &dialSwitch{}
-	f.floor = 100000
-	f.reopenWith(func(o *CardPaymentsOptions) { o.Dial = sw.dial })
+	f, sw := newOfflineCardFixture(t)
 	f.mustPay("visa", water)
 	sw.off.Store(true)
 	f.mustPay("unionpay", noodles) // offline: stored as an advice
@@ -205,5 +202,19 @@ func TestCardSettlementWaitsForReversals(t *testing.T) {
 	f.eventually("the reversal acknowledged", func() bool { return f.status().PendingReversals == 0 })
 	if _, err := f.d.Settle(context.Background(), "mgr1"); err != nil {
 		t.Fatalf("settle once sent: %v", err)
+	}
+}
+
+// While the batch is being settled no transaction joins it.
+func TestCardSaleWaitsForSettlement(t *testing.T) {
+	f := newCardFixture(t)
+	f.card("visa", false)
+	f.d.setSettling(true)
+	if _, err := f.pay(water); !errors.Is(err, ErrCardSettling) || f.sb.Count(posmsg.KindSale) != 0 {
+		t.Fatalf("pay while settling: %v", err)
+	}
+	f.d.setSettling(false)
+	if _, err := f.pay(); err != nil {
+		t.Fatalf("pay after: %v", err)
 	}
 }

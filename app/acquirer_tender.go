@@ -211,6 +211,12 @@ func (d *CardPayments) readyForSale(ctx context.Context) error {
 	if err := d.salesGate(); err != nil {
 		return err
 	}
+	d.stateMu.Lock()
+	settling := d.settling
+	d.stateMu.Unlock()
+	if settling {
+		return ErrCardSettling
+	}
 	if n := d.flushReversals(ctx, true); n > 0 {
 		return fmt.Errorf("%w (%d)", ErrReversalPending, n)
 	}
