@@ -91,7 +91,7 @@ func TestCardSaleDeclined(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newCardFixture(t)
-			f.card("visa", false)
+			card := f.card("visa", false)
 			tc.setup(f)
 			before := f.balance("visa")
 			_, err := f.pay(water)
@@ -111,6 +111,10 @@ func TestCardSaleDeclined(t *testing.T) {
 			}
 			if k := f.kinds(); k[KindCardDeclined] != 1 {
 				t.Fatalf("records %v", k)
+			}
+			// The issuer blocks a card it does not honour with a script the kernel runs.
+			if c, _ := card.Counters(0); c.Blocked != (tc.code == "05") {
+				t.Fatalf("application blocked %v after %s", c.Blocked, tc.code)
 			}
 		})
 	}
