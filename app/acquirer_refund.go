@@ -104,7 +104,8 @@ func (r cardRefunder) Refund(ctx context.Context, req TenderRefundRequest) (stri
 	return d.refund(ctx, key, prev, req, orig, pan, card)
 }
 
-// readCardNumber runs the card once as a refund (never online) to read its number.
+// readCardNumber runs the card once as a refund (never online, no PIN asked) to read
+// its number.
 func (t *CardTerminal) readCardNumber(ctx context.Context, amount money.Amount, stage func(CardStage)) (string, cardInfo, error) {
 	stage(CardPresent)
 	card, iface, err := t.Cards.PresentCard(ctx, true)
@@ -112,7 +113,9 @@ func (t *CardTerminal) readCardNumber(ctx context.Context, amount money.Amount, 
 		return "", cardInfo{}, fmt.Errorf("card reader: %w", err)
 	}
 	stage(CardReading)
-	res, err := t.run(ctx, card, kernel.Request{Amount: int64(amount), Type: kernel.TypeRefund, Interface: iface}, readOnlyHost{}, stage)
+	read := *t
+	read.PINPad = nil
+	res, err := read.run(ctx, card, kernel.Request{Amount: int64(amount), Type: kernel.TypeRefund, Interface: iface}, readOnlyHost{}, stage)
 	if res == nil {
 		return "", cardInfo{}, fmt.Errorf("%w: %w", ErrCardTerminated, err)
 	}

@@ -70,9 +70,13 @@ func TestCardRefundOfEarlierBatch(t *testing.T) {
 	rf := f.d.Refunder(nil)
 	req := TenderRefundRequest{Key: "R1/card/" + sold.Sale.Payments[0].Ref, RefundID: "R1", OriginalReceipt: sold.Number,
 		Method: sale.Card, Amount: 550, OriginalRef: sold.Sale.Payments[0].Ref}
+	asked := f.pad.asked()
 	ref, err := rf.Refund(context.Background(), req)
 	if err != nil || !strings.HasPrefix(ref, "refund UnionPay ") {
 		t.Fatalf("refund: %q %v", ref, err)
+	}
+	if f.pad.asked() != asked {
+		t.Fatal("a refund asked the customer for the PIN")
 	}
 	again, err := rf.Refund(context.Background(), req)
 	if err != nil || again != ref || f.sb.Count(posmsg.KindRefund) != 1 {
