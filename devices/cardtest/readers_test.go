@@ -12,6 +12,7 @@ import (
 	"tilldesk/devices"
 	"tilldesk/devices/cardreader"
 	"tilldesk/devices/cardreader/crt"
+	"tilldesk/devices/serialport"
 	"tilldesk/devices/sim"
 	"tilldesk/devices/sim/emvcard"
 )
@@ -162,4 +163,33 @@ func checkPulledOut(t *testing.T, rig *readerRig, pull func()) {
 func TestCardPulledOutOfSerialReader(t *testing.T) {
 	rig, s := serialRig(t)
 	checkPulledOut(t, rig, s.Remove)
+}
+
+// A simulated reader paced like an RS-232 line at 115200 baud takes at least the wire
+// time of the bytes a transaction puts on it (the benchmark measures how much more).
+func TestPacedLineTakesWireTime(t *testing.T) {
+	s, reader := StartSerialReader(t, sim.CardReaderConfig{LineBaud: 115200}, crt.Config{})
+	b := newBench(t)
+	p, _ := emvcard.Lookup("signature")
+	card, err := emvcard.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _ := card.Present(emvcard.Contact)
+	s.Insert(app)
+	start := time.Now()
+	c, err := reader.PowerOn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := kernel.New(b.cfg, kernel.Options{Host: b.issuer, Now: func() time.Time { return matrixDate }})
+	if res, err := k.Run(context.Background(), c, kernel.Request{Amount: 100_00}); err != nil || res.Outcome != kernel.ApprovedOnline {
+		t.Fatalf("%v %s", err, res)
+	}
+	took := time.Since(start)
+	fromHost, toHost := s.Traffic()
+	wire := serialport.Config{Baud: 115200}.WireTime(fromHost + toHost)
+	if took < wire*95/100 {
+		t.Fatalf("%d bytes took %s, less than their wire time %s", fromHost+toHost, took, wire)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -194,12 +195,26 @@ func (r *CardReader) write(b []byte) {
 	r.mu.Lock()
 	r.toHost += len(b)
 	r.mu.Unlock()
-	for _, chunk := range r.line.pace(b, time.Now()) {
-		time.Sleep(time.Until(chunk.at))
-		if _, err := r.pty.Master.Write(chunk.bytes); err != nil {
-			r.log.Debug("write failed", "err", err)
-			return
-		}
+	at := r.line.pace(len(b), time.Now())
+	waitUntil(at)
+	if _, err := r.pty.Master.Write(b); err != nil {
+		r.log.Debug("write failed", "err", err)
+	}
+}
+
+// timerSlack is how late a sleeping goroutine may wake on this kind of machine (the
+// system timer's granularity, about a millisecond on a virtual machine).
+const timerSlack = 1500 * time.Microsecond
+
+// waitUntil returns at t: it sleeps until shortly before, then yields until t, so that
+// a paced line keeps to the microsecond what the timer alone would miss by a
+// millisecond.
+func waitUntil(t time.Time) {
+	if d := time.Until(t); d > timerSlack {
+		time.Sleep(d - timerSlack)
+	}
+	for time.Now().Before(t) {
+		runtime.Gosched()
 	}
 }
 
@@ -210,32 +225,19 @@ type lineState struct {
 	txClock  time.Time     // when the last byte to the host has left the line
 }
 
-// pacedChunk is bytes to write at a moment.
-type pacedChunk struct {
-	at    time.Time
-	bytes []byte
-}
-
-// paceChunk is how many bytes are written at once on a paced line: small enough that
-// the host sees a response arrive as a line delivers it.
-const paceChunk = 16
-
-// pace splits b into chunks, each due when its last byte would have crossed the line.
-func (l *lineState) pace(b []byte, now time.Time) []pacedChunk {
+// pace returns when n bytes written now are all across the line: a packet is handed
+// to the host whole when its last byte would arrive (the host can do nothing with
+// part of one).
+func (l *lineState) pace(n int, now time.Time) time.Time {
 	if l.byteTime == 0 {
-		return []pacedChunk{{at: now, bytes: b}}
+		return now
 	}
 	start := l.txClock
 	if start.Before(now) {
 		start = now
 	}
-	var out []pacedChunk
-	for off := 0; off < len(b); off += paceChunk {
-		end := min(off+paceChunk, len(b))
-		out = append(out, pacedChunk{at: start.Add(time.Duration(end) * l.byteTime), bytes: b[off:end]})
-	}
-	l.txClock = start.Add(time.Duration(len(b)) * l.byteTime)
-	return out
+	l.txClock = start.Add(time.Duration(n) * l.byteTime)
+	return l.txClock
 }
 
 // arrived records n bytes from the host read at now and returns when the last of them

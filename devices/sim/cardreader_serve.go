@@ -63,7 +63,7 @@ func (r *CardReader) onEvent(x *readerExchange, ev crt.Event, due time.Time) {
 		}
 	case crt.Corrupt:
 		r.log.Debug("corrupt command", "err", ev.Err)
-		time.Sleep(time.Until(due))
+		waitUntil(due)
 		r.write([]byte{crt.NAK})
 	case crt.Received:
 		r.onCommand(x, ev.Frame, due)
@@ -89,7 +89,7 @@ func (r *CardReader) onCommand(x *readerExchange, f crt.Frame, due time.Time) {
 	if ignore {
 		return
 	}
-	time.Sleep(time.Until(due))
+	waitUntil(due)
 	if nak {
 		r.write([]byte{crt.NAK})
 		return

@@ -20,9 +20,11 @@ const (
 	// packetGap is how long the line may fall silent inside a packet before the
 	// packet counts as cut short: a reader sends a packet in one go.
 	packetGap = 100 * time.Millisecond
-	// discardWait and maxDiscardReads bound the clearing of stale input (a late
-	// answer, the rest of a garbled packet) before each command.
-	discardWait     = time.Millisecond
+	// maxDiscardReads bounds the clearing of stale input (a late answer, the rest of
+	// a garbled packet) before each command. Only what has already arrived is
+	// dropped, without waiting: a late answer that comes afterwards is skipped as an
+	// answer to another command, and waiting here would cost every command the
+	// system's timer granularity (a millisecond).
 	maxDiscardReads = 16
 )
 
@@ -97,7 +99,7 @@ func (l *link) discard() {
 	l.pending = nil
 	l.dec.Reset()
 	for range maxDiscardReads {
-		if l.port.SetReadTimeout(discardWait) != nil {
+		if l.port.SetReadTimeout(0) != nil {
 			return
 		}
 		n, err := l.port.Read(l.buf[:])
