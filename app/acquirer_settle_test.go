@@ -146,7 +146,9 @@ func TestCardSettlementOutOfBalanceUploadsTheBatch(t *testing.T) {
 // count it.
 func tamperAdviceCryptogram(t *testing.T, f *cardFixture) {
 	t.Helper()
-	f.d.stateMu.Lock() // the sender rewrites the entry after each attempt
+	f.d.flushMu.Lock() // the sender must not hold a copy from before
+	defer f.d.flushMu.Unlock()
+	f.d.stateMu.Lock() // it rewrites the entry after each attempt
 	defer f.d.stateMu.Unlock()
 	var key string
 	var adv pendingAdvice
