@@ -394,15 +394,33 @@ func (w *worker) run(job func() error, done func(error)) {
 	go func() {
 		defer w.jobs.Done()
 		err := job()
-		outcome := func() { done(err) }
-		if !queueOutcomes {
-			fyne.Do(outcome)
-			return
-		}
-		w.mu.Lock()
-		w.queued = append(w.queued, outcome)
-		w.mu.Unlock()
+		w.post(func() { done(err) })
 	}()
+}
+
+// post hands fn to the UI goroutine (fyne.Do), after the outcomes handed over before
+// it; with queueOutcomes it queues fn for Wait or flush instead.
+func (w *worker) post(fn func()) {
+	if !queueOutcomes {
+		fyne.Do(fn)
+		return
+	}
+	w.mu.Lock()
+	w.queued = append(w.queued, fn)
+	w.mu.Unlock()
+}
+
+// flush runs the outcomes queued so far, without waiting for the jobs, and reports
+// whether there were any (tests).
+func (w *worker) flush() bool {
+	w.mu.Lock()
+	next := w.queued
+	w.queued = nil
+	w.mu.Unlock()
+	for _, outcome := range next {
+		outcome()
+	}
+	return len(next) > 0
 }
 
 // Wait waits for the jobs started so far and, in tests, runs their outcomes (which
@@ -410,15 +428,8 @@ func (w *worker) run(job func() error, done func(error)) {
 func (w *worker) Wait() {
 	for {
 		w.jobs.Wait()
-		w.mu.Lock()
-		next := w.queued
-		w.queued = nil
-		w.mu.Unlock()
-		if len(next) == 0 {
+		if !w.flush() {
 			return
-		}
-		for _, outcome := range next {
-			outcome()
 		}
 	}
 }
