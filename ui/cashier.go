@@ -71,6 +71,7 @@ type Cashier struct {
 	idle       idleWatch              // when the operator last did anything (idle.go)
 	tenders    []TenderOption         // ways to pay besides cash, offered by F12 (tenders.go)
 	prepaid    *app.PrepaidDesk       // the store's prepaid cards, once EnablePrepaid
+	wallets    *app.Wallets           // Alipay and WeChat Pay, once EnableWallets
 	// afterSignOn runs once an operator is signed on (the registration prompt).
 	afterSignOn func()
 }
@@ -299,16 +300,18 @@ func (c *Cashier) fail(err error) {
 	c.log.Warn("cashier action refused", "err", err)
 	c.Message.Importance = widget.DangerImportance
 	c.Message.SetText(errorText(err))
+	c.offerWalletResolve(err)
 }
 
 // submit handles Enter in the scan field: "code", "3*code" (quantity first), "@12.50"
-// (the selected line's price, with a manager's approval), or text that is not a code,
-// which searches the catalog by name.
+// (the selected line's price, with a manager's approval), a customer's payment code
+// (paying the sale by wallet), or text that is not a code, which searches the catalog
+// by name.
 func (c *Cashier) submit(text string) {
 	text = strings.TrimSpace(text)
 	c.Scan.SetText("")
 	defer c.focusScan()
-	if text == "" {
+	if text == "" || c.takePaymentCode(text) {
 		return
 	}
 	if price, ok := isPriceEntry(text); ok {

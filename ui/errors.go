@@ -8,6 +8,7 @@ import (
 	"tilldesk/core/money"
 	"tilldesk/core/prepaid"
 	"tilldesk/core/sale"
+	"tilldesk/core/wallet"
 	"tilldesk/devices"
 	"tilldesk/devices/printer"
 )
@@ -19,7 +20,17 @@ func errorText(err error) string {
 		target error
 		key    string
 	}{
+		{app.ErrWalletInDoubt, "err.wallet.in_doubt"},
 		{app.ErrNotRecorded, "err.journal"},
+		{wallet.ErrMalformedCode, "err.wallet.malformed"},
+		{wallet.ErrUnknownCode, "err.wallet.unknown"},
+		{app.ErrWalletUnionPay, "err.wallet.unionpay"},
+		{app.ErrWalletOff, "err.wallet.off"},
+		{app.ErrWalletUnresolved, "err.wallet.unresolved"},
+		{app.ErrWalletDeclined, "err.wallet.declined"},
+		{app.ErrWalletCancelled, "err.wallet.cancelled"},
+		{app.ErrWalletTimedOut, "err.wallet.timed_out"},
+		{app.ErrWalletPending, "err.wallet.pending"},
 		{catalog.ErrCheckDigit, "err.check_digit"},
 		{catalog.ErrNotFound, "err.unknown_code"},
 		{catalog.ErrBadCode, "err.bad_code"},
