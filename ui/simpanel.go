@@ -23,7 +23,9 @@ type SimPanel struct {
 	PaperOut *widget.Check
 	Close    *widget.Button
 	Error    *widget.Label
-	popup    *widget.PopUp
+	// Phone is the customer's wallet phone, when the wallet sandbox runs.
+	Phone *PhonePanel
+	popup *widget.PopUp
 }
 
 // simulatorButton is the top-bar button that opens the panel (demo mode only).
@@ -74,15 +76,24 @@ func (c *Cashier) openSimPanel() {
 			sims.Printer.SetPaperOut(on)
 		}
 	})
+	p.Phone = c.newPhonePanel(scan)
 	p.Close = widget.NewButton(tr("btn.close"), func() {
 		p.popup.Hide()
+		if p.Phone != nil {
+			p.Phone.stop()
+		}
 		c.SimPanel = nil
 		c.focusScan()
 	})
 	box := container.NewVBox(
 		widget.NewLabelWithStyle(tr("sim.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewBorder(nil, nil, nil, p.Scan, p.Code), grid,
-		widget.NewSeparator(), container.NewHBox(p.Receipt, p.PaperOut), p.Error, p.Close)
+		widget.NewSeparator(), container.NewHBox(p.Receipt, p.PaperOut), p.Error)
+	if p.Phone != nil {
+		box.Add(widget.NewSeparator())
+		box.Add(p.Phone.content())
+	}
+	box.Add(p.Close)
 	p.popup = widget.NewPopUp(container.NewPadded(box), c.win.Canvas())
 	p.popup.Resize(fyne.NewSize(560, box.MinSize().Height+20))
 	p.popup.ShowAtPosition(fyne.NewPos(c.win.Canvas().Size().Width-580, 50))
