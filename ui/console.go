@@ -56,6 +56,7 @@ func (c *Cashier) SignedOn() {
 func (c *Cashier) EnableManagerConsole(s *app.Session, logout func()) {
 	refunds := app.NewRefunds(s.Till, app.RefundsOptions{Language: c.language, Labels: ReceiptLabels})
 	c.EnablePrepaid(s.Prepaid, refunds)
+	c.EnableWallets(s.Wallets, refunds)
 	c.EnableConsole(Console{Auth: s.Auth, Shifts: s.Shifts, Logout: logout,
 		Extra: append(c.prepaidConsoleItems(), c.JournalConsoleItem(refunds, app.BackupTempDir(s.Paths)), c.registerItem(s), c.deregisterItem(s))})
 	c.afterSignOn = func() { c.askRegistration(s) }
@@ -96,7 +97,8 @@ func (c *Cashier) registerItem(s *app.Session) ConsoleItem {
 }
 
 // deregisterItem opens the deregistration wizard (managers and technicians). Its
-// preconditions: no open sale, no held sale, the shift closed.
+// preconditions: no open sale, no held sale, the shift closed, no prepaid or wallet
+// payment unsettled.
 func (c *Cashier) deregisterItem(s *app.Session) ConsoleItem {
 	return ConsoleItem{Label: "console.deregister", Perm: users.Deregister, Open: func(op string) {
 		pre := app.DefaultPreconditions(s.Till)
@@ -104,12 +106,16 @@ func (c *Cashier) deregisterItem(s *app.Session) ConsoleItem {
 		if s.Prepaid != nil {
 			s.Prepaid.AddDeregPreconditions(pre)
 		}
+		if s.Wallets != nil {
+			s.Wallets.AddDeregPreconditions(pre)
+		}
 		wiz, err := app.NewDeregWizard(s, s.Registration, op, app.DeregOptions{Preconditions: pre, OnUI: fyne.DoAndWait})
 		if err != nil {
 			c.fail(err)
 			return
 		}
 		scr := ShowDeregScreen(c.win, wiz)
+		c.addWalletDeregAction(scr, s.Wallets)
 		c.track(scr)
 		prev := scr.OnClosed
 		scr.OnClosed = func() {

@@ -37,6 +37,9 @@ type DeregScreen struct {
 	// Preconditions: one row per check, failing ones with their action.
 	CheckRows []*widget.Label
 	Recheck   *widget.Button
+	// ActionButtons: a button per failing check whose action the screen can take
+	// itself (AddAction).
+	ActionButtons []*widget.Button
 	// SafeEnvironment: one check box per dereg.Checklist item, in that order.
 	Checklist []*widget.Check
 	// ConfirmDetails: the IDs as the operator types them.
@@ -76,6 +79,9 @@ type DeregScreen struct {
 	ctx     context.Context // ends when the screen closes
 	cancel  context.CancelFunc
 	jobs    sync.WaitGroup // background steps (tests wait on it)
+
+	// actions are the fixes AddAction registered, by action key.
+	actions map[string]deregAction
 }
 
 // ShowDeregScreen opens the wizard over win, at the step wiz is at. Build wiz with

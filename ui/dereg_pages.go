@@ -118,7 +118,7 @@ func IdentityText(id app.TerminalIdentity) string {
 
 // showChecks lists the preconditions' results, each failing one with its action.
 func (s *DeregScreen) showChecks(results []dereg.Result) {
-	s.CheckRows = s.CheckRows[:0]
+	s.CheckRows, s.ActionButtons = s.CheckRows[:0], nil
 	s.checks.RemoveAll()
 	for _, r := range results {
 		name := trOr("dereg.pre."+r.Name, r.Name)
@@ -132,6 +132,9 @@ func (s *DeregScreen) showChecks(results []dereg.Result) {
 		}
 		s.CheckRows = append(s.CheckRows, row)
 		s.checks.Add(row)
+		if b := s.actionButton(r); b != nil {
+			s.checks.Add(container.NewHBox(b))
+		}
 	}
 	if len(results) == 0 {
 		s.checks.Add(widget.NewLabel(tr("dereg.pre.none")))
