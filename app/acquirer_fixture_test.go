@@ -15,6 +15,7 @@ import (
 	"tilldesk/core/pinblock"
 	"tilldesk/devices/sim"
 	"tilldesk/devices/sim/emvcard"
+	"tilldesk/devices/sim/emvcard/testca"
 )
 
 // The card payment tests run the real EMV kernel against devices/sim/emvcard's
@@ -70,6 +71,33 @@ func (p *testPINPad) asked() int {
 	return p.asks
 }
 
+// testKernelConfig is kernel.ChinaTerminal with the test CA's public keys (which
+// signed the virtual cards) and a floor limit of floorFen for contact and contactless
+// alike (0: every sale goes online).
+func testKernelConfig(t testing.TB, terminalID, merchantID string, floorFen int64) *kernel.Config {
+	t.Helper()
+	cfg := kernel.ChinaTerminal()
+	cfg.IFDSerialNumber, cfg.TerminalID, cfg.MerchantID, cfg.MerchantName = "TD000001", terminalID, merchantID, "TEST MARKET"
+	h, err := testca.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range h.CAPKs() {
+		c, err := kernel.NewCAPK(k.RID, k.Index, k.Modulus, k.Exponent, k.Checksum[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.CAPKs = append(cfg.CAPKs, c)
+	}
+	for i := range cfg.AIDs {
+		cfg.AIDs[i].FloorLimit, cfg.AIDs[i].ContactlessFloorLimit = floorFen, floorFen
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &cfg
+}
+
 // cardFixture is a demo till with card payments, a virtual card reader, a PIN pad and
 // a sandbox acquirer of its own.
 type cardFixture struct {
@@ -113,10 +141,7 @@ func openCardFixture(t testing.TB, dir, addr string, sb *acquirersim.Server) *ca
 // options are the card payments' options over the fixture's devices and sandbox.
 func (f *cardFixture) options() CardPaymentsOptions {
 	paths := Paths{DataDir: f.dir}
-	kcfg, err := DemoEMVConfig(f.till.cfg.Terminal.ID, f.till.cfg.Terminal.MerchantID, "TEST MARKET", f.floor)
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	kcfg := testKernelConfig(f.t, f.till.cfg.Terminal.ID, f.till.cfg.Terminal.MerchantID, f.floor)
 	cfg := DefaultAcquirerConfig()
 	cfg.MAC = MACX919
 	return CardPaymentsOptions{Config: cfg, Address: f.addr, MAC: mustRetail(demoMACKey),

@@ -11,7 +11,6 @@ import (
 	"tilldesk/core/iso8583/mac"
 	"tilldesk/core/money"
 	"tilldesk/devices/pinpad"
-	"tilldesk/devices/sim/emvcard/testca"
 )
 
 // demoMACKey is the X9.19 key the demo till and its sandbox acquirer share (a test
@@ -101,45 +100,6 @@ func (d *CardPayments) cardTerminal() *CardTerminal {
 		return nil
 	}
 	return d.opt.Terminal
-}
-
-// DemoEMVConfig is the kernel configuration of the demo till: the test CA's public
-// keys (devices/sim/emvcard/testca), the UnionPay, Visa and Mastercard applications
-// with UnionPay's usual action codes, contact floor limit floorFen (0 sends every
-// contact sale online), taps up to ¥1,000 (PIN over ¥300).
-func DemoEMVConfig(terminalID, merchantID, merchantName string, floorFen int64) (*kernel.Config, error) {
-	h, err := testca.Default()
-	if err != nil {
-		return nil, fmt.Errorf("demo EMV configuration: %w", err)
-	}
-	var capks []kernel.CAPK
-	for _, k := range h.CAPKs() {
-		c, err := kernel.NewCAPK(k.RID, k.Index, k.Modulus, k.Exponent, k.Checksum[:])
-		if err != nil {
-			return nil, fmt.Errorf("demo EMV configuration: %w", err)
-		}
-		c.Expiry = k.Expiry
-		capks = append(capks, c)
-	}
-	tacDefault, tacDenial, tacOnline := [5]byte{0xD8, 0x40, 0x00, 0xA8, 0x00}, [5]byte{0x00, 0x10, 0x00, 0x00, 0x00}, [5]byte{0xD8, 0x40, 0x04, 0xF8, 0x00}
-	app := func(aid []byte, label string, version [2]byte, flow kernel.Flow) kernel.AIDConfig {
-		return kernel.AIDConfig{AID: aid, PartialSelection: true, Label: label, ApplicationVersion: version,
-			TACDefault: tacDefault, TACDenial: tacDenial, TACOnline: tacOnline, FloorLimit: floorFen, Flow: flow,
-			ContactlessTransactionLimit: 100000, ContactlessCVMLimit: 30000, ContactlessFloorLimit: floorFen,
-			TTQ: [4]byte{0x36, 0x00, 0x40, 0x00}}
-	}
-	cfg := &kernel.Config{
-		TerminalCountryCode: [2]byte{0x01, 0x56}, TransactionCurrencyCode: [2]byte{0x01, 0x56}, CurrencyExponent: 2,
-		TerminalType: 0x22, Capabilities: [3]byte{0xE0, 0xF8, 0xC8}, AdditionalCapabilities: [5]byte{0x60, 0x00, 0xF0, 0xA0, 0x01},
-		MerchantCategoryCode: [2]byte{0x54, 0x11}, IFDSerialNumber: "TD000001", TerminalID: terminalID, MerchantID: merchantID,
-		MerchantName: merchantName, DefaultDDOL: []byte{0x9F, 0x37, 0x04}, CAPKs: capks,
-		AIDs: []kernel.AIDConfig{
-			app([]byte{0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01}, "UnionPay", [2]byte{0x00, 0x30}, kernel.FlowVisa),
-			app([]byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x10, 0x10}, "VISA", [2]byte{0x00, 0x96}, kernel.FlowVisa),
-			app([]byte{0xA0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10}, "MASTERCARD", [2]byte{0x00, 0x02}, kernel.FlowMastercard),
-		},
-	}
-	return cfg, cfg.Validate()
 }
 
 // PINPadForKernel adapts the serial PIN pad (devices/pinpad) to the kernel: the pad

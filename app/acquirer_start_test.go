@@ -27,10 +27,7 @@ func TestStartCardPaymentsInDemoMode(t *testing.T) {
 	}
 	defer s.Close()
 	s.Log = quietLog()
-	kcfg, err := DemoEMVConfig(s.Config.Terminal.ID, s.Config.Terminal.MerchantID, "DEMO", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kcfg := testKernelConfig(t, s.Config.Terminal.ID, s.Config.Terminal.MerchantID, 0)
 	reader := NewVirtualCardReader()
 	d := StartCardPayments(s, nil)
 	defer d.Close()
