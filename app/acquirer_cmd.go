@@ -23,7 +23,7 @@ import (
 // standard input (or Ctrl-C). It prints its address, the [acquirer] settings that point a
 // till at it, and the virtual cards; then reads commands, one a line:
 //
-//	ledger | settlements | balance PAN
+//	ledger | settlements | balance CARD (a profile name, e.g. visa)
 //	fault sale|reversal|advice|settlement|any ignore|drop|close|garbage|badmac|late SECONDS|code CODE [TIMES]
 //	clear
 func AcquirerSimCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -61,7 +61,7 @@ func AcquirerSimCommand(args []string, stdin io.Reader, stdout, stderr io.Writer
 			fmt.Fprintf(stdout, "  %-10s %s %s\n", p.Name, iso8583.MaskPAN(a.PAN), a.Label)
 		}
 	}
-	fmt.Fprintln(stdout, "Commands: ledger, settlements, balance PAN, fault KIND ACTION [TIMES], clear; Ctrl-D or Ctrl-C quits.")
+	fmt.Fprintln(stdout, "Commands: ledger, settlements, balance CARD, fault KIND ACTION [TIMES], clear; Ctrl-D or Ctrl-C quits.")
 	in := bufio.NewScanner(stdin) // Ctrl-C ends the process, and the listener with it
 	for in.Scan() {
 		if err := simAcquirerLine(sb, strings.TrimSpace(in.Text()), stdout); err != nil {
@@ -85,11 +85,15 @@ func simAcquirerLine(sb *acquirersim.Server, line string, stdout io.Writer) erro
 			fmt.Fprintf(stdout, "%s batch %s balanced=%v after_upload=%v uploaded=%d missing=%v extra=%v\n", s.Terminal, s.Batch, s.Balanced, s.AfterUpload, s.Uploaded, s.Missing, s.Extra)
 		}
 	case f[0] == "balance" && len(f) == 2:
-		b, ok := sb.Balance(f[1])
-		if !ok {
-			return fmt.Errorf("no virtual card %s", iso8583.MaskPAN(f[1]))
+		number := f[1]
+		if p, ok := emvcard.Lookup(number); ok { // a card by its profile name
+			number = p.Applications[0].PAN
 		}
-		fmt.Fprintf(stdout, "%s: %d fen\n", iso8583.MaskPAN(f[1]), b)
+		b, ok := sb.Balance(number)
+		if !ok {
+			return fmt.Errorf("no virtual card %s", iso8583.MaskPAN(number))
+		}
+		fmt.Fprintf(stdout, "%s: %d fen\n", iso8583.MaskPAN(number), b)
 	case f[0] == "clear":
 		sb.ClearFaults()
 	case f[0] == "fault" && len(f) >= 3:

@@ -94,12 +94,13 @@ func TestAcquirerCommands(t *testing.T) {
 		t.Fatalf("bad key: %d %q", code, errOut.String())
 	}
 	out.Reset()
-	in := strings.NewReader("fault sale late 0.5 2\nfault reversal ignore\nledger\nbogus\n")
+	in := strings.NewReader("fault sale late 0.5 2\nfault reversal ignore\nledger\nbalance visa\nbogus\n")
 	errOut.Reset()
 	if code := AcquirerSimCommand([]string{"--addr", "127.0.0.1:0"}, in, &out, &errOut); code != 0 {
 		t.Fatalf("acquirer-sim: %d %s", code, errOut.String())
 	}
 	if !strings.Contains(out.String(), "[acquirer]") || !strings.Contains(out.String(), "629999*********0012") || strings.Contains(out.String(), "6299990000000000012") ||
+		!strings.Contains(out.String(), "499999******0015: 1000000 fen") ||
 		!strings.Contains(errOut.String(), `unknown command "bogus"`) {
 		t.Fatalf("acquirer-sim said:\n%s\n%s", out.String(), errOut.String())
 	}
