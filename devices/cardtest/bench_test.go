@@ -33,7 +33,7 @@ func benchCard(b *testing.B) (*emvcard.Card, *kernel.Kernel) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	k, err := kernel.New(cfg, kernel.Options{Host: iss, Now: func() time.Time { return matrixDate }})
+	k, err := kernel.New(cfg, kernel.Options{Host: iss, Now: func() time.Time { return Date }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"sync/atomic"
+	"testing"
 
 	"tilldesk/devices/sim"
+	"tilldesk/devices/sim/emvcard"
 )
 
 // ErrPulledOut is what a Direct card answers after PullOut.
@@ -40,3 +42,22 @@ func (d *Direct) PullOut() { d.pulled.Store(true) }
 
 // Commands counts the APDUs the card answered.
 func (d *Direct) Commands() int { return int(d.commands.Load()) }
+
+// NewCard personalises a fresh card of a built-in profile and presents it through
+// iface; it fails the test when the profile has no such card or interface.
+func NewCard(t testing.TB, profile string, iface emvcard.Interface) (*emvcard.Presented, *emvcard.Profile) {
+	t.Helper()
+	p, ok := emvcard.Lookup(profile)
+	if !ok {
+		t.Fatalf("cardtest: no profile %q", profile)
+	}
+	card, err := emvcard.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := card.Present(iface)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app, p
+}

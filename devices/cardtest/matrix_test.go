@@ -14,9 +14,6 @@ import (
 	"tilldesk/devices/sim/emvcard"
 )
 
-// The transaction date of the matrix: every profile valid but the expired one.
-var matrixDate = time.Date(2026, 5, 17, 12, 0, 0, 0, time.UTC)
-
 // row is one transaction of the matrix and what must come of it.
 type row struct {
 	profile string
@@ -111,11 +108,10 @@ var matrix = []row{
 // through the serial reader. It returns the card and a function that takes it away.
 type present func(t *testing.T, app sim.CardApp, iface emvcard.Interface) (kernel.Card, func())
 
-// bench holds what every row shares: the terminal, the issuer and the PIN pad.
+// bench is what every row shares: the terminal, the issuer and the PIN pad.
 type bench struct {
-	cfg    *kernel.Config
-	issuer *Issuer
-	pad    *PINPad
+	*Till
+	cfg *kernel.Config
 }
 
 func newBench(t *testing.T) *bench {
@@ -124,11 +120,7 @@ func newBench(t *testing.T) *bench {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := NewIssuer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bench{cfg: cfg, issuer: iss, pad: StartPINPad(t)}
+	return &bench{Till: NewTill(t), cfg: cfg}
 }
 
 // runMatrix runs the rows keep selects (nil: every row) through one transport.
@@ -144,23 +136,12 @@ func runMatrix(t *testing.T, via present, keep func(row) bool) {
 
 // run performs one row's transaction and checks everything the row says.
 func (b *bench) run(t *testing.T, r row, via present) {
-	p, ok := emvcard.Lookup(r.profile)
-	if !ok {
-		t.Fatalf("no profile %q", r.profile)
-	}
-	card, err := emvcard.New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := card.Present(r.iface)
-	if err != nil {
-		t.Fatal(err)
-	}
+	app, p := NewCard(t, r.profile, r.iface)
 	pin := r.pin
 	if pin == "" {
 		pin = p.Applications[0].PIN
 	}
-	b.pad.Types(pin)
+	b.PINPad.Types(pin)
 	var offered []string
 	chooser := func(_ context.Context, cands []kernel.Candidate) (int, error) {
 		for _, c := range cands {
@@ -173,17 +154,13 @@ func (b *bench) run(t *testing.T, r row, via present) {
 		}
 		return 0, fmt.Errorf("%q not offered", r.choose)
 	}
-	opts := kernel.Options{PINPad: b.pad, Host: b.issuer, Now: func() time.Time { return matrixDate }}
-	if r.choose != "" {
-		opts.Chooser = chooser
+	if r.choose == "" {
+		chooser = nil
 	}
-	k, err := kernel.New(b.cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := b.Kernel(t, b.cfg, chooser)
 	kcard, takeAway := via(t, app, r.iface)
 	defer takeAway()
-	asked, decided := b.pad.Asked(), len(b.issuer.Decisions())
+	asked, decided := b.PINPad.Asked(), len(b.Issuer.Decisions())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res, err := k.Run(ctx, kcard, kernel.Request{Amount: r.amount, Type: kernel.TypePurchase, Interface: kernel.Interface(r.iface)})
@@ -191,13 +168,13 @@ func (b *bench) run(t *testing.T, r row, via present) {
 		t.Fatalf("transaction ended: %v (%s)", err, res)
 	}
 	checkResult(t, r, res)
-	if got := b.pad.Asked() - asked; got != r.pinAsked {
+	if got := b.PINPad.Asked() - asked; got != r.pinAsked {
 		t.Errorf("PIN asked %d times, want %d", got, r.pinAsked)
 	}
 	if r.choose != "" && (len(offered) != 2 || !strings.Contains(strings.Join(offered, ","), r.choose)) {
 		t.Errorf("the cardholder was offered %q", offered)
 	}
-	b.checkIssuer(t, r, res, b.issuer.Decisions()[decided:])
+	b.checkIssuer(t, r, res, b.Issuer.Decisions()[decided:])
 }
 
 // checkResult compares the kernel's result with the row.

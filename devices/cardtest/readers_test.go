@@ -98,18 +98,10 @@ func (c *pullingCard) Transmit(apdu []byte) ([]byte, error) {
 // contactCommands counts the APDUs of the approved unionpay contact transaction.
 func contactCommands(t *testing.T, b *bench) int {
 	t.Helper()
-	p, _ := emvcard.Lookup("unionpay")
-	card, err := emvcard.New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, _ := card.Present(emvcard.Contact)
+	app, p := NewCard(t, "unionpay", emvcard.Contact)
 	direct := Insert(app)
-	b.pad.Types(p.Applications[0].PIN)
-	k, err := kernel.New(b.cfg, kernel.Options{PINPad: b.pad, Host: b.issuer, Now: func() time.Time { return matrixDate }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b.PINPad.Types(p.Applications[0].PIN)
+	k := b.Kernel(t, b.cfg, nil)
 	if res, err := k.Run(context.Background(), direct, kernel.Request{Amount: 100_00}); err != nil || res.Outcome != kernel.ApprovedOnline {
 		t.Fatalf("%v %s", err, res)
 	}
@@ -126,19 +118,11 @@ func checkPulledOut(t *testing.T, rig *readerRig, pull func()) {
 	t.Helper()
 	b := newBench(t)
 	last := contactCommands(t, b)
-	p, _ := emvcard.Lookup("unionpay")
 	for _, at := range []int{4, last} {
-		card, err := emvcard.New(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		app, _ := card.Present(emvcard.Contact)
+		app, _ := NewCard(t, "unionpay", emvcard.Contact)
 		kcard, done := rig.present(t, app, emvcard.Contact)
 		reader := kcard.(*cardreader.Card).Reader()
-		k, err := kernel.New(b.cfg, kernel.Options{PINPad: b.pad, Host: b.issuer, Now: func() time.Time { return matrixDate }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		k := b.Kernel(t, b.cfg, nil)
 		start := time.Now()
 		res, err := k.Run(context.Background(), &pullingCard{Card: kcard, at: at, pull: pull}, kernel.Request{Amount: 100_00})
 		done()
@@ -170,19 +154,14 @@ func TestCardPulledOutOfSerialReader(t *testing.T) {
 func TestPacedLineTakesWireTime(t *testing.T) {
 	s, reader := StartSerialReader(t, sim.CardReaderConfig{LineBaud: 115200}, crt.Config{})
 	b := newBench(t)
-	p, _ := emvcard.Lookup("signature")
-	card, err := emvcard.New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, _ := card.Present(emvcard.Contact)
+	app, _ := NewCard(t, "signature", emvcard.Contact)
 	s.Insert(app)
 	start := time.Now()
 	c, err := reader.PowerOn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, _ := kernel.New(b.cfg, kernel.Options{Host: b.issuer, Now: func() time.Time { return matrixDate }})
+	k, _ := kernel.New(b.cfg, kernel.Options{Host: b.Issuer, Now: func() time.Time { return Date }})
 	if res, err := k.Run(context.Background(), c, kernel.Request{Amount: 100_00}); err != nil || res.Outcome != kernel.ApprovedOnline {
 		t.Fatalf("%v %s", err, res)
 	}

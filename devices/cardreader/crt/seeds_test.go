@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 
 	"tilldesk/core/emv/kernel"
 	"tilldesk/devices"
@@ -53,11 +52,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := cardtest.NewIssuer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pad := cardtest.StartPINPad(t)
+	till := cardtest.NewTill(t)
 	for _, tc := range []struct {
 		name    string
 		profile string
@@ -81,10 +76,8 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 		rec := &recordingPort{Port: port}
 		reader := crt.New(rec, crt.Config{Logger: slog.New(slog.DiscardHandler)})
-		p, _ := emvcard.Lookup(tc.profile)
-		card, _ := emvcard.New(p)
-		app, _ := card.Present(tc.iface)
-		pad.Types(p.Applications[0].PIN)
+		app, p := cardtest.NewCard(t, tc.profile, tc.iface)
+		till.PINPad.Types(p.Applications[0].PIN)
 		ctx := context.Background()
 		var c *crt.Card
 		if tc.iface == emvcard.Contact {
@@ -98,8 +91,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			t.Fatal(err)
 		}
 		tc.fault(s)
-		k, _ := kernel.New(cfg, kernel.Options{PINPad: pad, Host: iss, Now: func() time.Time { return time.Date(2026, 5, 17, 12, 0, 0, 0, time.UTC) }})
-		if _, err := k.Run(ctx, c, kernel.Request{Amount: 1500_00, Interface: kernel.Interface(tc.iface)}); err != nil {
+		if _, err := till.Kernel(t, cfg, nil).Run(ctx, c, kernel.Request{Amount: 1500_00, Interface: kernel.Interface(tc.iface)}); err != nil {
 			t.Fatal(err)
 		}
 		_ = c.Close()
