@@ -26,6 +26,7 @@ type Config struct {
 	Prepaid  PrepaidConfig  `toml:"prepaid"`
 	Wallet   WalletConfig   `toml:"wallet"`
 	Acquirer AcquirerConfig `toml:"acquirer"`
+	EMV      EMVConfig      `toml:"emv"`
 }
 
 // DevicesConfig says which hardware the till uses and how it is connected.
@@ -117,6 +118,7 @@ func DefaultConfig() Config {
 		Prepaid:  DefaultPrepaidConfig(),
 		Wallet:   DefaultWalletConfig(),
 		Acquirer: DefaultAcquirerConfig(),
+		EMV:      DefaultEMVConfig(),
 	}
 }
 
