@@ -108,9 +108,9 @@ func (c *Cashier) openWalletDialog(flow walletFlow, method sale.Method) *WalletD
 	} else {
 		body = d.buildCode()
 	}
-	buttons := container.NewGridWithColumns(2, d.Phone, d.Cancel)
+	buttons := container.NewGridWithRows(1, d.Phone, d.Cancel) // one row of the buttons shown
 	if flow == flowQR {
-		buttons = container.NewGridWithColumns(3, d.Phone, d.Print, d.Again, d.Cancel)
+		buttons = container.NewGridWithRows(1, d.Phone, d.Print, d.Again, d.Cancel)
 	}
 	box := container.NewVBox(d.Title, d.Due, body, d.Stage, d.Progress, d.Message, buttons)
 	d.popup = widget.NewModalPopUp(container.NewPadded(box), c.win.Canvas())

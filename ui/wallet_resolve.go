@@ -53,7 +53,7 @@ func (c *Cashier) openWalletResolve() *WalletResolveDialog {
 	d.say(tr("wallet.resolve.hint"), widget.WarningImportance)
 	d.showPending()
 	box := container.NewVBox(boldLabel(tr("wallet.resolve.title")), d.Pending, d.Progress, d.Message,
-		container.NewGridWithColumns(2, d.Close, d.Retry))
+		container.NewGridWithRows(1, d.Close, d.Retry))
 	d.popup = widget.NewModalPopUp(container.NewPadded(box), c.win.Canvas())
 	d.width = min(640, c.win.Canvas().Size().Width-40)
 	fitHeight(d.popup, d.width)
