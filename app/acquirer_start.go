@@ -1,16 +1,11 @@
 package app
 
 import (
-	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"tilldesk/app/acquirersim"
-	"tilldesk/core/emv/kernel"
 	"tilldesk/core/iso8583/mac"
-	"tilldesk/core/money"
-	"tilldesk/devices/pinpad"
 )
 
 // demoMACKey is the X9.19 key the demo till and its sandbox acquirer share (a test
@@ -100,22 +95,4 @@ func (d *CardPayments) cardTerminal() *CardTerminal {
 		return nil
 	}
 	return d.opt.Terminal
-}
-
-// PINPadForKernel adapts the serial PIN pad (devices/pinpad) to the kernel: the pad
-// shows the amount, the customer types the PIN, and only the DUKPT-encrypted ISO 9564
-// format 0 block and its KSN come back.
-func PINPadForKernel(p *pinpad.Pad) kernel.PINPad { return serialPINPad{p} }
-
-type serialPINPad struct{ p *pinpad.Pad }
-
-func (s serialPINPad) OnlinePIN(ctx context.Context, req kernel.PINRequest) (kernel.EncipheredPIN, error) {
-	e, err := s.p.RequestPIN(ctx, req.PAN, money.Amount(req.Amount))
-	if errors.Is(err, pinpad.ErrCancelled) {
-		err = fmt.Errorf("%w: %w", kernel.ErrCancelled, err)
-	}
-	if err != nil {
-		return kernel.EncipheredPIN{}, err
-	}
-	return kernel.EncipheredPIN{Block: e.Block[:], KSN: e.KSN[:], Format: 0}, nil
 }

@@ -12,10 +12,10 @@ import (
 // ErrCardRemovedFromReader is what a virtual card answers once it was taken away.
 var ErrCardRemovedFromReader = errors.New("card removed from the reader")
 
-// VirtualCardReader is a card reader without hardware (a CardSource): the simulator
-// panel of demo mode (when no PC/SC reader is there) and the tests present one of
-// devices/sim/emvcard's virtual cards, inserted or tapped, and it stays presented
-// until removed or replaced. Card payments talk to it in process, APDU by APDU.
+// VirtualCardReader is a card reader without hardware (a CardSource) for the tests:
+// they present one of devices/sim/emvcard's virtual cards, inserted or tapped, and it
+// stays presented until removed or replaced. Card payments talk to it in process,
+// APDU by APDU (demo mode's reader is the simulated serial reader, DemoCardReader).
 type VirtualCardReader struct {
 	mu      sync.Mutex
 	card    *emvcard.Card
