@@ -3,7 +3,6 @@ package app
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -16,7 +15,7 @@ func TestLoadConfig(t *testing.T) {
 		wantErr string
 		check   func(Config) bool
 	}{
-		{"first run writes defaults", "", "", func(c Config) bool { return reflect.DeepEqual(c, DefaultConfig()) }},
+		{"first run writes defaults", "", "", func(c Config) bool { return c == DefaultConfig() }},
 		{"partial file keeps other defaults", "[ui]\nlanguage = \"zh\"\n", "", func(c Config) bool {
 			return c.UI.Language == "zh" && c.Terminal.ID == "DEMO0001" && c.Receipt.Width == 32
 		}},
@@ -42,7 +41,7 @@ func TestLoadConfig(t *testing.T) {
 				t.Fatalf("cfg = %+v, err = %v", cfg, err)
 			}
 			again, err := LoadConfig(path) // the written file reads back the same
-			if err != nil || !reflect.DeepEqual(again, cfg) {
+			if err != nil || again != cfg {
 				t.Fatalf("reload = %+v, %v", again, err)
 			}
 		})

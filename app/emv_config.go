@@ -39,12 +39,25 @@ type EMVConfig struct {
 	// TestCAPKs adds the public keys of the project's test CA, which signed the
 	// virtual cards: demo mode only, refused otherwise.
 	TestCAPKs bool `toml:"test_capks"`
-	// AIDs are the applications accepted, tried in this order ([[emv.aid]]).
-	AIDs []EMVApplication `toml:"aid"`
+	// AIDs are the applications accepted, tried in this order ([[emv.aid]], or
+	// aid = [{...}, ...]); see Applications.
+	AIDs tomlList[EMVApplication] `toml:"aid"`
 	// CAPKs are the schemes' CA public keys ([[emv.capk]]), each checked against its
-	// published SHA-1 checksum.
-	CAPKs []EMVCAPK `toml:"capk"`
+	// published SHA-1 checksum; see Keys.
+	CAPKs tomlList[EMVCAPK] `toml:"capk"`
 }
+
+// Applications are the accepted applications, in order.
+func (c EMVConfig) Applications() []EMVApplication { return c.AIDs.Items() }
+
+// SetApplications replaces the accepted applications.
+func (c *EMVConfig) SetApplications(a []EMVApplication) { c.AIDs = newTOMLList(a) }
+
+// Keys are the configured CA public keys.
+func (c EMVConfig) Keys() []EMVCAPK { return c.CAPKs.Items() }
+
+// SetKeys replaces the configured CA public keys.
+func (c *EMVConfig) SetKeys(k []EMVCAPK) { c.CAPKs = newTOMLList(k) }
 
 // EMVApplication is one accepted application ([[emv.aid]]).
 type EMVApplication struct {
@@ -104,14 +117,16 @@ func DefaultEMVConfig() EMVConfig {
 	for name, flow := range contactlessFlows {
 		names[flow] = name
 	}
+	var apps []EMVApplication
 	for _, a := range k.AIDs {
-		c.AIDs = append(c.AIDs, EMVApplication{AID: hexOf(a.AID...), Label: a.Label, PartialSelection: a.PartialSelection,
+		apps = append(apps, EMVApplication{AID: hexOf(a.AID...), Label: a.Label, PartialSelection: a.PartialSelection,
 			Version: hexOf(a.ApplicationVersion[:]...), TACDefault: hexOf(a.TACDefault[:]...), TACDenial: hexOf(a.TACDenial[:]...),
 			TACOnline: hexOf(a.TACOnline[:]...), FloorLimitFen: a.FloorLimit, RandomThresholdFen: a.ThresholdValue,
 			RandomTargetPercent: a.TargetPercent, RandomMaxTargetPercent: a.MaxTargetPercent, Contactless: names[a.Flow],
 			ContactlessLimitFen: a.ContactlessTransactionLimit, ContactlessCVMLimitFen: a.ContactlessCVMLimit,
 			ContactlessFloorLimitFen: a.ContactlessFloorLimit, TTQ: hexOf(a.TTQ[:]...)})
 	}
+	c.SetApplications(apps)
 	return c
 }
 
@@ -156,10 +171,10 @@ func (c EMVConfig) kernelConfig(term TerminalConfig, storeName string) (*kernel.
 		p.fail("emv.currency_exponent %d must be 0 to 3", c.CurrencyExponent)
 	}
 	k.CurrencyExponent = byte(c.CurrencyExponent)
-	for i, a := range c.AIDs {
+	for i, a := range c.Applications() {
 		k.AIDs = append(k.AIDs, p.application(fmt.Sprintf("emv.aid[%d]", i+1), a))
 	}
-	for i, capk := range c.CAPKs {
+	for i, capk := range c.Keys() {
 		if key, ok := p.capk(fmt.Sprintf("emv.capk[%d]", i+1), capk); ok {
 			k.CAPKs = append(k.CAPKs, key)
 		}

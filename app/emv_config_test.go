@@ -116,13 +116,25 @@ func TestEMVConfigErrors(t *testing.T) {
 	}{
 		{"capabilities not hex", true, func(c *EMVConfig) { c.Capabilities = "E0F8CX" }, []string{"emv.capabilities"}},
 		{"capabilities too short", true, func(c *EMVConfig) { c.Capabilities = "E0F8" }, []string{"emv.capabilities", "6 hex digits"}},
-		{"bad TAC and kernel name", true, func(c *EMVConfig) { c.AIDs[3].TACOnline, c.AIDs[4].Contactless = "DC4004F8", "paypass" },
+		{"bad TAC and kernel name", true, func(c *EMVConfig) {
+			apps := c.Applications()
+			apps[3].TACOnline, apps[4].Contactless = "DC4004F8", "paypass"
+			c.SetApplications(apps)
+		},
 			[]string{"emv.aid[4].tac_online", "emv.aid[5].contactless"}},
-		{"negative limit", true, func(c *EMVConfig) { c.AIDs[0].ContactlessCVMLimitFen = -1 }, []string{"emv.aid[1].contactless_cvm_limit_fen"}},
-		{"short AID", true, func(c *EMVConfig) { c.AIDs[0].AID = "A000" }, []string{"AID 1"}},
-		{"checksum mismatch", true, func(c *EMVConfig) { c.TestCAPKs, c.CAPKs = false, []EMVCAPK{capk(badSum)} },
+		{"negative limit", true, func(c *EMVConfig) {
+			apps := c.Applications()
+			apps[0].ContactlessCVMLimitFen = -1
+			c.SetApplications(apps)
+		}, []string{"emv.aid[1].contactless_cvm_limit_fen"}},
+		{"short AID", true, func(c *EMVConfig) {
+			apps := c.Applications()
+			apps[0].AID = "A000"
+			c.SetApplications(apps)
+		}, []string{"AID 1"}},
+		{"checksum mismatch", true, func(c *EMVConfig) { c.TestCAPKs = false; c.SetKeys([]EMVCAPK{capk(badSum)}) },
 			[]string{"emv.capk[1]", "checksum"}},
-		{"key listed twice", true, func(c *EMVConfig) { c.CAPKs = []EMVCAPK{capk(good)} }, []string{"listed twice"}},
+		{"key listed twice", true, func(c *EMVConfig) { c.SetKeys([]EMVCAPK{capk(good)}) }, []string{"listed twice"}},
 		{"test keys on a live terminal", false, func(*EMVConfig) {}, []string{"emv.test_capks", "demo mode only"}},
 		{"no keys at all", false, func(c *EMVConfig) { c.TestCAPKs = false }, []string{"no CA public keys"}},
 		{"acquirer ID", true, func(c *EMVConfig) { c.AcquirerID = "48331000A" }, []string{"emv.acquirer_id"}},
@@ -139,7 +151,8 @@ func TestEMVConfigErrors(t *testing.T) {
 		})
 	}
 	live := DefaultEMVConfig()
-	live.TestCAPKs, live.CAPKs = false, []EMVCAPK{capk(good)}
+	live.TestCAPKs = false
+	live.SetKeys([]EMVCAPK{capk(good)})
 	if err := live.Validate(false); err != nil {
 		t.Fatalf("a live terminal with a checked key: %v", err)
 	}
@@ -164,6 +177,36 @@ func TestEMVDemoConfigTransactions(t *testing.T) {
 		res, err := till.Kernel(t, k, nil).Run(context.Background(), cardtest.Insert(app), kernel.Request{Amount: tc.amount, Interface: kernel.Interface(tc.iface)})
 		if err != nil || res.Outcome != kernel.ApprovedOnline || res.CVM != tc.cvm || res.TVR.Has(kernel.TVRDDAFailed) {
 			t.Fatalf("%s: %v %s", tc.profile, err, res)
+		}
+	}
+}
+
+// A misspelt setting inside [[emv.aid]] is an error, not a silently ignored line; the
+// list also reads as an array of inline tables, the form the till writes.
+func TestEMVConfigListForms(t *testing.T) {
+	dir := t.TempDir()
+	for name, tc := range map[string]struct{ file, wantErr string }{
+		"misspelt": {"[[emv.aid]]\naid = \"A0000000031010\"\ntac_onlne = \"DC4004F800\"\n", "tac_onlne"},
+		"inline": {"[emv]\naid = [\n  {aid = \"A0000000031010\", label = \"VISA\", version = \"0096\", tac_default = \"DC4000A800\", " +
+			"tac_denial = \"0010000000\", tac_online = \"DC4004F800\", contactless = \"none\"},\n]\n", ""},
+	} {
+		path := filepath.Join(dir, name+".toml")
+		if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(path)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("%s: %v", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		k, err := cfg.EMVKernelConfig()
+		if err != nil || len(k.AIDs) != 1 || k.AIDs[0].Flow != kernel.FlowContact || cfg.EMV.AIDs.Len() != 1 {
+			t.Fatalf("%s: %v, %+v", name, err, k)
 		}
 	}
 }

@@ -261,7 +261,7 @@ func (s *Session) RegisterTerminal(r *Registration, f RegistrationForm, operator
 	}
 	cfg := s.Config
 	cfg.Terminal.ID, cfg.Terminal.MerchantID = id.Terminal, id.Merchant
-	if cfg.Terminal != s.Config.Terminal {
+	if cfg != s.Config {
 		if s.Paths.Config != "" {
 			if err := writeConfig(s.Paths.Config, cfg); err != nil {
 				return id, fmt.Errorf("registered, but the config file was not updated: %w", err)
