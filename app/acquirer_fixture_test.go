@@ -13,9 +13,9 @@ import (
 	"tilldesk/core/emv/kernel"
 	"tilldesk/core/journal"
 	"tilldesk/core/pinblock"
+	"tilldesk/devices/cardtest"
 	"tilldesk/devices/sim"
 	"tilldesk/devices/sim/emvcard"
-	"tilldesk/devices/sim/emvcard/testca"
 )
 
 // The card payment tests run the real EMV kernel against devices/sim/emvcard's
@@ -71,31 +71,20 @@ func (p *testPINPad) asked() int {
 	return p.asks
 }
 
-// testKernelConfig is kernel.ChinaTerminal with the test CA's public keys (which
-// signed the virtual cards) and a floor limit of floorFen for contact and contactless
-// alike (0: every sale goes online).
+// testKernelConfig is the card tests' terminal (cardtest.Terminal: kernel.ChinaTerminal
+// with the test CA's public keys) with this till's IDs and a floor limit of floorFen
+// for contact and contactless alike (0: every sale goes online).
 func testKernelConfig(t testing.TB, terminalID, merchantID string, floorFen int64) *kernel.Config {
 	t.Helper()
-	cfg := kernel.ChinaTerminal()
-	cfg.IFDSerialNumber, cfg.TerminalID, cfg.MerchantID, cfg.MerchantName = "TD000001", terminalID, merchantID, "TEST MARKET"
-	h, err := testca.Default()
+	cfg, err := cardtest.Terminal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range h.CAPKs() {
-		c, err := kernel.NewCAPK(k.RID, k.Index, k.Modulus, k.Exponent, k.Checksum[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.CAPKs = append(cfg.CAPKs, c)
-	}
+	cfg.TerminalID, cfg.MerchantID = terminalID, merchantID
 	for i := range cfg.AIDs {
 		cfg.AIDs[i].FloorLimit, cfg.AIDs[i].ContactlessFloorLimit = floorFen, floorFen
 	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	return &cfg
+	return cfg
 }
 
 // cardFixture is a demo till with card payments, a virtual card reader, a PIN pad and

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"tilldesk/app/acquirersim"
 	"tilldesk/core/journal"
 	"tilldesk/core/sale"
+	"tilldesk/devices/cardtest"
 )
 
 func TestCardSaleApprovedOnline(t *testing.T) {
@@ -151,5 +153,31 @@ func TestCardSaleWrongPINTooOften(t *testing.T) {
 	}
 	if f.pad.asked() != 3 {
 		t.Fatalf("PIN asked %d times", f.pad.asked())
+	}
+}
+
+// The whole chain with the simulated PIN pad on a pseudo-terminal and its real
+// driver: the customer types a wrong PIN, the bank says 55, the customer types the
+// right one.
+func TestCardSaleThroughSimulatedPINPad(t *testing.T) {
+	f := newCardFixture(t)
+	pad := cardtest.StartPINPad(t)
+	term := *f.d.cardTerminal()
+	term.PINPad = pad
+	f.d.SetTerminal(&term)
+	f.card("unionpay", false)
+	pad.Types("000000")
+	before := f.balance("unionpay")
+	ringUp(t, f.till, water)
+	r, err := f.till.Pay(context.Background(), f.d.Tender(func(s CardStage) {
+		if s == CardWrongPIN {
+			pad.Types("123456")
+		}
+	}), PayRequest{})
+	if err != nil || r == nil || pad.Asked() != 2 {
+		t.Fatalf("pay: %v, PIN asked %d times", err, pad.Asked())
+	}
+	if f.balance("unionpay") != before-200 {
+		t.Fatal("balance")
 	}
 }
