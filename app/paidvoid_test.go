@@ -112,3 +112,25 @@ func TestCancelPaid(t *testing.T) {
 		t.Error("the reversal kind differs between app and reports")
 	}
 }
+
+// A payment a tender took but the till could not record is given back at once, so the
+// customer is not charged for a sale that did not happen.
+func TestPaymentNotRecordedIsGivenBack(t *testing.T) {
+	till, j, _ := newTestTill(t)
+	rev := &fakeReverser{}
+	till.RegisterReverser(sale.Card, rev)
+	ringUp(t, till, water)
+	if err := j.Close(); err != nil { // the next journal write fails
+		t.Fatal(err)
+	}
+	r, err := till.Pay(context.Background(), shiftCardTender{"UnionPay 6222****0001"}, PayRequest{})
+	if err == nil || r != nil {
+		t.Fatalf("Pay with a dead journal = %v, %v", r, err)
+	}
+	if !errors.Is(err, ErrNotRecorded) || len(rev.given) != 1 || rev.given[0].Amount != 200 {
+		t.Fatalf("error %v, given back %+v", err, rev.given)
+	}
+	if len(till.Current().Payments) != 0 {
+		t.Fatal("the unrecorded payment stayed on the sale")
+	}
+}

@@ -32,6 +32,8 @@ type Session struct {
 	Prepaid *PrepaidDesk
 	// Wallets takes Alipay and WeChat Pay (the embedded sandbox in demo mode).
 	Wallets *Wallets
+	// Cards takes bank cards through the acquirer (the sandbox acquirer in demo mode).
+	Cards *CardPayments
 	logFile      io.Closer
 }
 
@@ -81,6 +83,7 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 	s.Till.AddSalesGate(s.Registration.SalesAllowed)
 	s.Prepaid = StartPrepaid(s)
 	s.Wallets = StartWallets(s)
+	s.Cards = StartCardPayments(s, nil)
 	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
 	return s, nil
 }
@@ -88,8 +91,11 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 // Close releases the journal and the log.
 func (s *Session) Close() error {
 	var werr error
+	if s.Cards != nil {
+		werr = s.Cards.Close()
+	}
 	if s.Wallets != nil {
-		werr = s.Wallets.Close()
+		werr = errors.Join(werr, s.Wallets.Close())
 	}
 	err := s.Journal.Close()
 	return errors.Join(werr, err, s.logFile.Close())

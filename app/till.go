@@ -151,21 +151,44 @@ func (t *Till) Pay(ctx context.Context, tender Tender, req PayRequest) (*Receipt
 		return nil, err
 	}
 	if err := s.AddPayment(p); err != nil {
-		return nil, err
+		return nil, t.giveBack(s.ID, p, err)
 	}
 	if s.Totals().Due > 0 {
 		if _, err := t.journal.Append(journal.KindPayment, paymentRecord{SaleID: s.ID, Payment: p}); err != nil {
 			s.Payments = s.Payments[:len(s.Payments)-1]
-			return nil, t.notRecorded("payment", err)
+			return nil, t.giveBack(s.ID, p, t.notRecorded("payment", err))
 		}
 		return nil, nil
 	}
 	r, err := t.complete(s)
 	if err != nil {
 		s.Payments = s.Payments[:len(s.Payments)-1]
-		return nil, err
+		return nil, t.giveBack(s.ID, p, err)
 	}
 	return r, nil
+}
+
+// giveBackTimeout bounds giving back a payment the till could not record.
+const giveBackTimeout = time.Minute
+
+// giveBack gives back, through its tender's Reverser, a payment the tender took but
+// the till could not record (cause): the customer must not be charged for a sale that
+// did not happen. Cash needs nothing (the cashier still holds it). A reversal that
+// fails is logged; the tender's own start-up resolution gives it back later. cause is
+// returned, with what happened to the payment.
+func (t *Till) giveBack(saleID string, p sale.Payment, cause error) error {
+	r, _ := t.reverserFor(p.Method)
+	if r == nil {
+		return cause
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), giveBackTimeout)
+	defer cancel()
+	if err := r.Reverse(ctx, saleID, p); err != nil {
+		t.log.Error("payment taken but not recorded, and not given back yet", "sale", saleID, "method", p.Method, "err", err)
+		return fmt.Errorf("%w; the %s payment is given back when the till restarts (%v)", cause, p.Method, err)
+	}
+	t.log.Warn("payment taken but not recorded: given back", "sale", saleID, "method", p.Method, "amount", p.Amount.Plain())
+	return fmt.Errorf("%w; the %s payment was given back", cause, p.Method)
 }
 
 // complete closes the fully paid sale s and commits it to the journal; until that
