@@ -33,8 +33,8 @@ type Session struct {
 	// Wallets takes Alipay and WeChat Pay (the embedded sandbox in demo mode).
 	Wallets *Wallets
 	// Cards takes bank cards through the acquirer (the sandbox acquirer in demo mode).
-	Cards *CardPayments
-	logFile      io.Closer
+	Cards   *CardPayments
+	logFile io.Closer
 }
 
 // Start loads the config (creating demo defaults), opens the log and the journal, and
