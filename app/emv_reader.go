@@ -14,7 +14,7 @@ import (
 
 // ReaderCards is the card reader service (PC/SC and serial readers) as card payments'
 // CardSource. The card of the previous payment is closed when the next one asks for a
-// card, or earlier by its own Close (the kernel.Card is a *cardreader.Card).
+// card, or earlier by Release once the payment is over.
 type ReaderCards struct {
 	Readers *cardreader.Service
 }
@@ -30,6 +30,10 @@ func (r ReaderCards) PresentCard(ctx context.Context, contactless bool) (kernel.
 	}
 	return c, c.Interface(), nil
 }
+
+// Release powers down the card of the payment that just ended, so that the reader
+// reports it taken out (and the next card put in).
+func (r ReaderCards) Release() error { return r.Readers.Release() }
 
 // DemoCardReader is demo mode's card reader: the simulated serial reader of the
 // Creator CRT family on a pseudo-terminal (its slot and antenna take the simulator

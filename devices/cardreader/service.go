@@ -133,6 +133,10 @@ type readerState struct {
 	// it must be inserted): it is not offered again until it leaves.
 	refused bool
 	busy    bool // a Card on it is in use: not polled until closed
+	// goneEarly: the card in use was found pulled out and CardRemoved already sent;
+	// the poll that sees the slot empty sends it no second time. Guarded by
+	// Service.mu, like busy.
+	goneEarly bool
 }
 
 // waiter is a payment waiting for a card.
@@ -254,10 +258,14 @@ func (s *Service) poll(ctx context.Context) {
 			return
 		}
 		s.mu.Lock()
-		busy := r.busy
+		busy, goneEarly := r.busy, r.goneEarly
+		r.goneEarly = false
 		s.mu.Unlock()
 		if busy {
 			continue
+		}
+		if goneEarly {
+			r.present = false
 		}
 		field := w != nil && w.field
 		pctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
@@ -341,9 +349,26 @@ func (s *Service) released(c *Card) {
 	s.poke()
 }
 
-// cardGone records that the card left mid-use, for the next events.
+// cardGone tells the screens at once that the card in use was pulled out.
 func (s *Service) cardGone(c *Card) {
 	s.log.Info("card removed during the transaction", "reader", c.reader.backend.Name())
+	s.mu.Lock()
+	c.reader.goneEarly = true
+	s.mu.Unlock()
+	s.emit(c.reader, CardRemoved, nil)
+}
+
+// Release closes the card the last WaitCard returned, if it is still open, so that
+// its reader is watched again (a card left in after the payment is then seen taken
+// out).
+func (s *Service) Release() error {
+	s.mu.Lock()
+	c := s.current
+	s.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	return c.Close()
 }
 
 func interfaceName(i kernel.Interface) string {

@@ -224,11 +224,27 @@ func TestTimeoutsAndRemoval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for len(s.Events()) > 0 {
+		<-s.Events()
+	}
 	if _, err := c.Transmit([]byte{0x80, 0xAE, 0x80, 0x00}); !errors.Is(err, ErrCardRemoved) || !errors.As(err, &de) || de.Port != f.Name() {
 		t.Fatalf("pulled card: %v", err)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatalf("closing a pulled card: %v", err)
+	if ev := <-s.Events(); ev.Kind != CardRemoved {
+		t.Fatalf("after the card was pulled: %v", ev.Kind)
+	}
+	f.set(nil, false)
+	if err := s.Release(); err != nil {
+		t.Fatalf("releasing a pulled card: %v", err)
+	}
+	select { // the removal was told once
+	case ev := <-s.Events():
+		t.Fatalf("unexpected %v", ev.Kind)
+	case <-time.After(50 * time.Millisecond):
+	}
+	f.set(&fakeConn{}, false)
+	if ev := <-s.Events(); ev.Kind != CardInserted {
+		t.Fatalf("the next card: %v", ev.Kind)
 	}
 }
 
