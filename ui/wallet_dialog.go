@@ -72,6 +72,7 @@ type WalletDialog struct {
 	last     app.WalletProgress // the last progress report
 	stop     context.CancelFunc // cancels the payment running, if any
 	stopping bool               // the cashier asked to cancel it
+	leaving  bool               // the dialog closes with the payment's outcome
 	qrBox    *fyne.Container
 	popup    *widget.PopUp
 	width    float32
@@ -274,14 +275,17 @@ func (d *WalletDialog) cancelOrClose() {
 	d.showStage(trf(app.WalletCancelling.Key(), d.stageData(app.WalletProgress{Stage: app.WalletCancelling})))
 }
 
-// Dismiss closes the dialog. A payment still running is cancelled first; should it
-// have gone through all the same, its sale completes when it returns.
+// Dismiss closes the dialog. A payment still running is cancelled first, and the
+// dialog closes with its outcome (the sale is the paying goroutine's until then):
+// should it have gone through all the same, the sale completes.
 func (d *WalletDialog) Dismiss() {
 	if d.closed {
 		return
 	}
 	if d.stop != nil {
-		d.stop()
+		d.leaving = true
+		d.cancelOrClose()
+		return
 	}
 	d.closed = true
 	d.Progress.Stop()

@@ -95,10 +95,11 @@ func (d *WalletDialog) finished(r *app.Receipt, err error) {
 		d.Dismiss()
 		c.fail(err)
 		c.openWalletResolve()
-	case errors.Is(err, app.ErrWalletCancelled) && (cashierStopped || d.closed):
+	case errors.Is(err, app.ErrWalletCancelled) && cashierStopped:
 		d.Dismiss()
 		c.say(tr("wallet.msg.cancelled"))
-	case d.closed:
+	case d.leaving:
+		d.Dismiss()
 		c.fail(err)
 	default:
 		d.busy(false)

@@ -361,3 +361,19 @@ func TestPaymentCodeInTheScanField(t *testing.T) {
 	d.Wait()
 	f.paid(t, sale.Alipay)
 }
+
+// A dialog dismissed while its payment runs cancels the payment and closes with its
+// outcome, so the sale is never touched while the payment holds it.
+func TestWalletDialogDismissedWhilePaying(t *testing.T) {
+	f := newWalletFixture(t, "en")
+	_, d := f.payWaiting(t, wallet.WeChat)
+	d.Dismiss()
+	if f.c.Screen != d || !d.stopping {
+		t.Fatalf("dismissed while paying: screen %T, cancelling %v", f.c.Screen, d.stopping)
+	}
+	d.Wait()
+	if f.c.Screen != nil || f.c.Message.Text != tr("wallet.msg.cancelled") {
+		t.Fatalf("after the cancel: screen %T, message %q", f.c.Screen, f.c.Message.Text)
+	}
+	f.settled(t)
+}
