@@ -241,7 +241,11 @@ func (p *walletPayment) insist(ctx context.Context, op wallet.Op, o wallet.Order
 			return res, nil
 		}
 		if attempt >= w.timing.CancelAttempts || !w.wait(ctx, w.timing.CancelEvery) {
-			return res, fmt.Errorf("%w: %s %s: no definite answer after %d attempts (%v)", ErrWalletInDoubt, op, o.OutTradeNo, attempt, err)
+			last := err
+			if last == nil { // answered, but "still processing" every time
+				last = fmt.Errorf("last answer: %s", res.Outcome)
+			}
+			return res, fmt.Errorf("%w: %s %s: no definite answer after %d attempts (%v)", ErrWalletInDoubt, op, o.OutTradeNo, attempt, last)
 		}
 	}
 }
