@@ -131,6 +131,20 @@ func TestPowerOnAndExchange(t *testing.T) {
 	}
 }
 
+// A T=1 card (TD1 names T=1) powers on as one, and its APDUs go by T=1.
+func TestT1Card(t *testing.T) {
+	r := newRig(t, crt.Config{})
+	atr := withTCK([]byte{0x3B, 0xE9, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 'T', 'I', 'L', 'L', 'D', 'E', 'S', 'K', '1'})
+	r.sim.Insert(&echoCard{atr: atr})
+	c, err := r.reader.PowerOn(ctxFor(t))
+	if err != nil || c.Protocol() != 1 || !bytes.Equal(c.ATR(), atr) {
+		t.Fatalf("power on: %v, T=%d", err, c.Protocol())
+	}
+	if resp, err := c.Transmit(selectPPSE); err != nil || !bytes.Equal(resp, append(reversed(selectPPSE), 0x90, 0x00)) {
+		t.Fatalf("Transmit = % X, %v", resp, err)
+	}
+}
+
 // A card pulled out between two APDUs ends the exchange with ErrCardRemoved, naming
 // the port; closing it afterwards is not an error.
 func TestCardPulledOut(t *testing.T) {
