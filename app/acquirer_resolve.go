@@ -121,6 +121,11 @@ func journaledCardPayments(j *journal.Journal) (map[string]*paymentRecord, error
 // sales gate opens after that first attempt), then reversals and advices as they fall
 // due, with backoff, and a sign-on still pending from registration.
 func (d *CardPayments) Start() {
+	if d.reversalsWaiting() == 0 { // nothing to send first: the gate opens at once
+		d.gateMu.Lock()
+		d.recovered = true
+		d.gateMu.Unlock()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.stop, d.done = cancel, make(chan struct{})
 	go d.run(ctx)
@@ -193,6 +198,21 @@ func (d *CardPayments) nextTry() (time.Duration, bool) {
 
 // flushReversals sends the reversals that are due (all of them with force) and
 // returns how many remain unacknowledged.
+// reversalsWaiting counts the reversals that still wait for the host (an unreadable
+// state counts as one).
+func (d *CardPayments) reversalsWaiting() int {
+	n := 0
+	if err := eachEntry(d.journal(), prefixIntent, func(_ string, in cardIntent) error {
+		if in.State == intentReversalDue {
+			n++
+		}
+		return nil
+	}); err != nil {
+		return 1
+	}
+	return n
+}
+
 func (d *CardPayments) flushReversals(ctx context.Context, force bool) int {
 	return flushDue(d, ctx, prefixIntent, force, func(in cardIntent) (retries, bool) { return in.retries, in.State == intentReversalDue }, d.sendReversal)
 }
