@@ -140,7 +140,7 @@ func (r *Result) Receipt() Receipt {
 	}
 	return Receipt{ApplicationName: name, AID: fmt.Sprintf("%X", r.AID), MaskedPAN: r.MaskedPAN, PANSequence: r.PANSequence,
 		EntryMode: mode, CryptogramType: r.CryptogramType(), Cryptogram: fmt.Sprintf("%X", r.ApplicationCrypto),
-		TVR: fmt.Sprintf("%X", r.TVR), TSI: fmt.Sprintf("%X", r.TSI), CVM: r.CVM.String(), SignatureLine: r.SignatureRequired,
+		TVR: fmt.Sprintf("%X", r.TVR[:]), TSI: fmt.Sprintf("%X", r.TSI[:]), CVM: r.CVM.String(), SignatureLine: r.SignatureRequired,
 		ResponseCode: r.ResponseCode, AuthCode: r.AuthorisationCode}
 }
 

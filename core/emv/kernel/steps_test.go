@@ -302,7 +302,8 @@ func TestCardDataNeverPrinted(t *testing.T) {
 		}
 	}
 	r := res.Receipt()
-	if r.MaskedPAN != "622588******6789" || r.EntryMode != "Chip" || r.CryptogramType != "TC" || r.AID != "A000000333010101" {
+	if r.MaskedPAN != "622588******6789" || r.EntryMode != "Chip" || r.CryptogramType != "TC" || r.AID != "A000000333010101" ||
+		len(r.TVR) != 10 || len(r.TSI) != 4 { // hex digits of the bytes, not of their description
 		t.Fatalf("receipt %+v", r)
 	}
 }
