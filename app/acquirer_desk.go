@@ -142,13 +142,14 @@ type CardPayments struct {
 	opt  CardPaymentsOptions
 	log  *slog.Logger
 
-	terminalMu sync.Mutex // guards opt.Terminal (SetTerminal)
-	stateMu    sync.Mutex // one read-modify-write of the card state at a time
-	settling   bool       // Settle is closing the batch (guarded by stateMu)
-	settleMu   sync.Mutex // one settlement at a time
-	flushMu    sync.Mutex // one sender of reversals and advices at a time
-	signedOn   atomic.Bool
-	kick       chan struct{}
+	terminalMu      sync.Mutex // guards opt.Terminal (SetTerminal) and terminalProblem
+	terminalProblem error      // why there is no terminal (SetTerminalProblem)
+	stateMu         sync.Mutex // one read-modify-write of the card state at a time
+	settling        bool       // Settle is closing the batch (guarded by stateMu)
+	settleMu        sync.Mutex // one settlement at a time
+	flushMu         sync.Mutex // one sender of reversals and advices at a time
+	signedOn        atomic.Bool
+	kick            chan struct{}
 
 	gateMu    sync.Mutex
 	recovered bool  // Resolve and its first send have run
@@ -156,6 +157,8 @@ type CardPayments struct {
 
 	stop context.CancelFunc
 	done chan struct{}
+
+	watch cardWatch // the link's health and who wants to hear of changes (card_status.go)
 }
 
 // NewCardPayments builds card payments over the till and registers them with it: the
@@ -175,6 +178,7 @@ func NewCardPayments(t *Till, reg *Registration, opt CardPaymentsOptions) *CardP
 	t.AddSalesGate(d.salesGate)
 	t.AddCompletion(d)
 	t.RegisterReverser(sale.Card, cardReverser{d})
+	t.RegisterReceiptDetails(sale.Card, d.receiptRows)
 	return d
 }
 
@@ -235,9 +239,13 @@ func (d *CardPayments) exchange(ctx context.Context, req iso8583.Message) (acqui
 	}
 	c, err := acquirer.New(cfg)
 	if err != nil {
-		return acquirer.Answer{}, &acquirer.Error{Op: "connect", Addr: addr, MTI: req.MTI, Kind: acquirer.ErrUnreachable, Err: err}
+		err = &acquirer.Error{Op: "connect", Addr: addr, MTI: req.MTI, Kind: acquirer.ErrUnreachable, Err: err}
+		d.noteLink(err)
+		return acquirer.Answer{}, err
 	}
-	return c.Exchange(ctx, req)
+	ans, err := c.Exchange(ctx, req)
+	d.noteLink(err)
+	return ans, err
 }
 
 // meta reads the counters; a fresh till starts at batch 000001.
@@ -298,6 +306,7 @@ func (d *CardPayments) Kick() {
 	case d.kick <- struct{}{}:
 	default:
 	}
+	d.changed()
 }
 
 // Close stops the background sender and the demo sandbox.

@@ -75,11 +75,12 @@ func (r cardRefunder) Refund(ctx context.Context, req TenderRefundRequest) (stri
 	if err := d.readyForSale(ctx); err != nil {
 		return "", err
 	}
-	term := d.cardTerminal()
-	if term == nil {
-		return "", ErrNoCardTerminal
+	term, err := d.terminalFor()
+	if err != nil {
+		return "", err
 	}
 	pan, card, err := term.readCardNumber(ctx, req.Amount, r.stage)
+	term.release(d.log)
 	if err != nil {
 		return "", err
 	}

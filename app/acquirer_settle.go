@@ -208,6 +208,7 @@ func (d *CardPayments) Settle(ctx context.Context, operator string) (*Settlement
 		return nil, err
 	}
 	d.log.Info("card batch settled", "batch", res.Batch, "result", res.Result, "count", res.Count, "net", res.Net.Plain(), "uploaded", res.Uploaded, "operator", operator)
+	d.changed()
 	return res, nil
 }
 

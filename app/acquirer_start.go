@@ -84,7 +84,11 @@ func mustRetail(key []byte) mac.Computer {
 func (d *CardPayments) SetTerminal(t *CardTerminal) {
 	d.terminalMu.Lock()
 	d.opt.Terminal = t
+	if t != nil {
+		d.terminalProblem = nil
+	}
 	d.terminalMu.Unlock()
+	d.changed()
 }
 
 // cardTerminal is the current card reader and PIN pad, or nil.

@@ -123,6 +123,13 @@ func TestCardMessagesAreTranslated(t *testing.T) {
 	for _, r := range []string{SettlementBalanced, SettlementBalancedAfterUpload, SettlementOutOfBalance} {
 		keys = append(keys, "card.settlement."+r)
 	}
+	for _, k := range CardReceiptKeys {
+		keys = append(keys, "receipt."+k) // as the screens' receipt labels look them up
+	}
+	for _, st := range []string{CardReady, CardUnavailable, CardReaderMissing, CardPINPadMissing, CardRecovering, CardUnresolved,
+		CardNoHost, CardHostUnreachable, CardReversalsPending} {
+		keys = append(keys, CardReadiness{State: st}.Key())
+	}
 	for _, lang := range []string{"en", "zh-Hans"} {
 		msgs := map[string]string{}
 		files, _ := fs.Glob(assets.Translations, "translations/*"+lang+".json")

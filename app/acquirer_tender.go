@@ -101,13 +101,25 @@ func (*CardTender) Method() sale.Method { return sale.Card }
 // authorisation code, RRN and the batch and trace numbers.
 func (t *CardTender) Pay(ctx context.Context, req PayRequest) (sale.Payment, error) {
 	d := t.d
-	term := d.cardTerminal()
-	if term == nil {
-		return sale.Payment{}, ErrNoCardTerminal
+	term, err := d.terminalFor()
+	if err != nil {
+		return sale.Payment{}, err
 	}
 	if err := d.readyForSale(ctx); err != nil {
 		return sale.Payment{}, err
 	}
+	defer d.changed()
+	term.showAmount(ctx, req.Amount)
+	p, err := t.take(ctx, term, req)
+	term.showOutcome(ctx, err)
+	term.release(d.log)
+	return p, err
+}
+
+// take runs the card until the payment is approved or refused: a tap that must be
+// an insert is asked again as an insert, a wrong PIN again up to the retries.
+func (t *CardTender) take(ctx context.Context, term *CardTerminal, req PayRequest) (sale.Payment, error) {
+	d := t.d
 	contactless, wrongPINs := true, 0
 	for {
 		if contactless {

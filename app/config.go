@@ -31,8 +31,10 @@ type Config struct {
 
 // DevicesConfig says which hardware the till uses and how it is connected.
 type DevicesConfig struct {
-	Scanner ScannerConfig `toml:"scanner"`
-	Printer PrinterConfig `toml:"printer"`
+	Scanner    ScannerConfig    `toml:"scanner"`
+	Printer    PrinterConfig    `toml:"printer"`
+	CardReader CardReaderConfig `toml:"card_reader"` // devices_card.go
+	PINPad     PINPadConfig     `toml:"pinpad"`
 }
 
 // Device link kinds.
@@ -103,6 +105,7 @@ type ReceiptConfig struct {
 
 // DefaultConfig is the demo configuration written on first run.
 func DefaultConfig() Config {
+	cardReader, pinPad := defaultCardDevices()
 	return Config{
 		Terminal: TerminalConfig{ID: "DEMO0001", MerchantID: "898310000000001", Demo: true},
 		Store: StoreConfig{
@@ -112,8 +115,9 @@ func DefaultConfig() Config {
 		UI:      UIConfig{Language: "auto", IdleLogoutMinutes: 15},
 		Receipt: ReceiptConfig{Width: 32, Footer: "谢谢惠顾 Thank you"},
 		Devices: DevicesConfig{
-			Scanner: ScannerConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 9600}.Defaults()}, Suffix: "CR"},
-			Printer: PrinterConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 115200}.Defaults()}, NativeQR: true},
+			Scanner:    ScannerConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 9600}.Defaults()}, Suffix: "CR"},
+			Printer:    PrinterConfig{DeviceLink: DeviceLink{Kind: LinkSim, Serial: serialport.Config{Baud: 115200}.Defaults()}, NativeQR: true},
+			CardReader: cardReader, PINPad: pinPad,
 		},
 		Prepaid:  DefaultPrepaidConfig(),
 		Wallet:   DefaultWalletConfig(),
@@ -157,6 +161,7 @@ func (c Config) Validate() error {
 	if c.Receipt.Width < 24 || c.Receipt.Width > 64 {
 		errs = append(errs, fmt.Errorf("receipt.width %d must be between 24 and 64 (32 for 58 mm, 48 for 80 mm)", c.Receipt.Width))
 	}
+	errs = append(errs, c.Devices.checkCardDevices())
 	errs = append(errs, c.Prepaid.Validate())
 	errs = append(errs, c.Wallet.Validate())
 	errs = append(errs, c.Acquirer.Validate())

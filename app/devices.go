@@ -63,6 +63,11 @@ type Devices struct {
 	issues map[string]error // a connected device's trouble (printer out of paper)
 	sims   Simulators
 
+	// The card reader and PIN pad as card payments see them (card_terminal.go): the
+	// same slots for the Devices' life, filled while a device is connected.
+	cardReader *CardReaderSlot
+	pinPad     *PINPadSlot
+
 	// The running devices, from start to stop: Apply replaces them, Close ends them.
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -75,8 +80,10 @@ type Devices struct {
 
 // Simulators are the demo-mode devices, for the simulator panel.
 type Simulators struct {
-	Scanner *sim.Scanner
-	Printer *sim.Printer
+	Scanner    *sim.Scanner
+	Printer    *sim.Printer
+	CardReader *sim.CardReader // takes the simulator panel's virtual cards
+	PINPad     *sim.PINPad     // the simulator panel's keypad types on it
 }
 
 // StartDevices starts the configured devices. It does not fail when a device is
@@ -91,6 +98,7 @@ func StartDevices(config Config, paths Paths, till *Till, log *slog.Logger) (*De
 		traceDir: filepath.Join(paths.DataDir, "traces"), status: map[string]DeviceStatus{}, issues: map[string]error{},
 		watcher:     &discovery.Watcher{Lister: discovery.MultiLister{discovery.SerialLister{}, discovery.HIDLister{}}, Interval: 2 * time.Second, Logger: log},
 		stopWatcher: stopWatcher, watcherDone: make(chan struct{}),
+		cardReader: &CardReaderSlot{}, pinPad: &PINPadSlot{},
 	}
 	go func() { defer close(d.watcherDone); _ = d.watcher.Run(wctx) }()
 	if err := d.start(config); err != nil {
@@ -108,10 +116,12 @@ func (d *Devices) start(config Config) error {
 	d.config, d.cfg, d.width = config, config.Devices, config.Receipt.Width
 	d.mu.Unlock()
 	d.cancel = cancel
-	if err := d.startScanner(ctx); err != nil {
-		return err
+	for _, start := range []func(context.Context) error{d.startScanner, d.startPrinter, d.startCardReader, d.startPINPad} {
+		if err := start(ctx); err != nil {
+			return err
+		}
 	}
-	return d.startPrinter(ctx)
+	return nil
 }
 
 // stop ends the running devices and simulators and waits for their goroutines. The
@@ -332,31 +342,55 @@ func (d *Devices) startScanner(ctx context.Context) error {
 const statusEvery = 3 * time.Second
 
 func (d *Devices) startPrinter(ctx context.Context) error {
-	link := d.cfg.Printer.DeviceLink
-	s := &discovery.Supervisor{Role: RolePrinter, Kind: discovery.KindSerial}
-	switch link.Kind {
-	case LinkNone, "":
-		d.setStatus(DeviceStatus{Role: RolePrinter, Link: link.Kind, State: "off"})
-		return nil
-	case LinkSim:
+	return d.superviseSerial(ctx, RolePrinter, d.cfg.Printer.DeviceLink, func() (simulated, error) {
 		sp, err := sim.StartPrinter(sim.PrinterColumns(d.width))
 		if err != nil {
-			return err
+			return simulated{}, err
 		}
-		d.mu.Lock()
-		d.sims.Printer = sp
-		d.mu.Unlock()
-		d.closes = append(d.closes, sp.Close)
-		s.Path = sp.Path()
+		d.setSim(func(s *Simulators) { s.Printer = sp })
+		return simulated{sp.Path(), sp.Close}, nil
+	}, d.servePrinter)
+}
+
+// simulated is a simulator started for a role: the pseudo-terminal the till opens,
+// and how to stop it.
+type simulated struct {
+	path  string
+	close func() error
+}
+
+// setSim records a simulator for the simulator panel.
+func (d *Devices) setSim(set func(*Simulators)) {
+	d.mu.Lock()
+	set(&d.sims)
+	d.mu.Unlock()
+}
+
+// superviseSerial runs a serial device of role under a supervisor with serve: the
+// simulator startSim starts (kind sim), or the port or USB id the link names (kind
+// serial); kind none shows the role off, any other kind is refused.
+func (d *Devices) superviseSerial(ctx context.Context, role string, link DeviceLink, startSim func() (simulated, error), serve func(context.Context, devices.Port) error) error {
+	s := &discovery.Supervisor{Role: role, Kind: discovery.KindSerial}
+	switch link.Kind {
+	case LinkNone, "":
+		d.setStatus(DeviceStatus{Role: role, Link: link.Kind, State: "off"})
+		return nil
+	case LinkSim:
+		sm, err := startSim()
+		if err != nil {
+			return fmt.Errorf("devices.%s: %w", role, err)
+		}
+		d.closes = append(d.closes, sm.close)
+		s.Path = sm.path
 	case LinkSerial:
 		if err := locate(link, s); err != nil {
 			return err
 		}
 	default:
-		return fmt.Errorf("devices.printer.kind %q: %w", link.Kind, devices.ErrBadConfig)
+		return fmt.Errorf("devices.%s.kind %q: %w", role, link.Kind, devices.ErrBadConfig)
 	}
-	s.Open = d.openSerial(link, RolePrinter)
-	s.Serve = d.servePrinter
+	s.Open = d.openSerial(link, role)
+	s.Serve = serve
 	d.supervise(ctx, link, s)
 	return nil
 }

@@ -37,6 +37,7 @@ type Till struct {
 	gates          []func() error   // checks before selling (registration, open shift)
 	reversers      reversers        // how each tender gives a payment back (paidvoid.go)
 	completions    []SaleCompletion // state committed with a completed sale (completion.go)
+	details        receiptDetails   // rows under a payment on its receipt (card_receipt.go)
 }
 
 // AddSalesGate installs a check that must pass before an item is sold or a payment is
@@ -346,6 +347,7 @@ func (t *Till) Rows(r *Receipt, language string, tr receipt.Labels) []receipt.Ro
 		StoreName: store, Address: t.cfg.Store.Address, Phone: t.cfg.Store.Phone,
 		MerchantID: t.cfg.Terminal.MerchantID, Terminal: t.cfg.Terminal.ID,
 		Number: r.Number, Time: r.Time.Local(), Footer: t.cfg.Receipt.Footer,
+		PaymentDetails: t.details.of(r, tr),
 	}, language, tr)
 }
 

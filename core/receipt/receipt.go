@@ -41,6 +41,9 @@ type Header struct {
 	Cashier    string    // operator, when known
 	Time       time.Time // local time of the sale
 	Footer     string
+	// PaymentDetails, when set, gives rows printed under a payment (a card payment's
+	// EMV fields and signature line).
+	PaymentDetails func(p sale.Payment) []Row
 }
 
 // Labels are the receipt's fixed words in the chosen language, looked up by key:
@@ -96,6 +99,9 @@ func Build(s *sale.Sale, h Header, language string, tr Labels) []Row {
 		rows = append(rows, Row{Left: tr("tender." + string(p.Method)), Right: amount.Format()})
 		if p.Ref != "" {
 			rows = append(rows, Row{Left: "  " + p.Ref})
+		}
+		if h.PaymentDetails != nil {
+			rows = append(rows, h.PaymentDetails(p)...)
 		}
 	}
 	if t.Change != 0 {
