@@ -41,8 +41,9 @@ type Header struct {
 	Cashier    string    // operator, when known
 	Time       time.Time // local time of the sale
 	Footer     string
-	// PaymentDetails, when set, gives rows printed under a payment (a card payment's
-	// EMV fields and signature line).
+	// PaymentDetails, when set, gives rows printed under a payment instead of its
+	// reference (a card payment's EMV fields and signature line); a payment it gives
+	// no rows keeps its reference line.
 	PaymentDetails func(p sale.Payment) []Row
 }
 
@@ -97,12 +98,14 @@ func Build(s *sale.Sale, h Header, language string, tr Labels) []Row {
 			amount = p.Tendered
 		}
 		rows = append(rows, Row{Left: tr("tender." + string(p.Method)), Right: amount.Format()})
-		if p.Ref != "" {
+		var details []Row
+		if h.PaymentDetails != nil {
+			details = h.PaymentDetails(p)
+		}
+		if p.Ref != "" && len(details) == 0 {
 			rows = append(rows, Row{Left: "  " + p.Ref})
 		}
-		if h.PaymentDetails != nil {
-			rows = append(rows, h.PaymentDetails(p)...)
-		}
+		rows = append(rows, details...)
 	}
 	if t.Change != 0 {
 		rows = append(rows, Row{Left: tr("change"), Right: t.Change.Format(), Style: Total})
