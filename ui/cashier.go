@@ -72,6 +72,7 @@ type Cashier struct {
 	tenders    []TenderOption         // ways to pay besides cash, offered by F12 (tenders.go)
 	prepaid    *app.PrepaidDesk       // the store's prepaid cards, once EnablePrepaid
 	wallets    *app.Wallets           // Alipay and WeChat Pay, once EnableWallets
+	cards      *cardDesk              // bank cards, once EnableCards (card_console.go)
 	// afterSignOn runs once an operator is signed on (the registration prompt).
 	afterSignOn func()
 }
@@ -260,7 +261,7 @@ func (c *Cashier) refreshStatus() {
 	if n := c.till.CatalogSkipped(); n > 0 {
 		status += "  |  " + trf("status.catalog_skipped", map[string]any{"Count": n})
 	}
-	c.Status.SetText(status)
+	c.Status.SetText(status + c.cardStatusText())
 }
 
 // StartClock updates the clock in the status bar every second until stop is closed.

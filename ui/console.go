@@ -57,8 +57,9 @@ func (c *Cashier) EnableManagerConsole(s *app.Session, logout func()) {
 	refunds := app.NewRefunds(s.Till, app.RefundsOptions{Language: c.language, Labels: ReceiptLabels})
 	c.EnablePrepaid(s.Prepaid, refunds)
 	c.EnableWallets(s.Wallets, refunds)
+	c.EnableCards(s.Cards, refunds)
 	c.EnableConsole(Console{Auth: s.Auth, Shifts: s.Shifts, Logout: logout,
-		Extra: append(c.prepaidConsoleItems(), c.JournalConsoleItem(refunds, app.BackupTempDir(s.Paths)), c.registerItem(s), c.deregisterItem(s))})
+		Extra: append(append(c.prepaidConsoleItems(), c.cardConsoleItems()...), c.JournalConsoleItem(refunds, app.BackupTempDir(s.Paths)), c.registerItem(s), c.deregisterItem(s))})
 	c.afterSignOn = func() { c.askRegistration(s) }
 }
 
@@ -90,9 +91,11 @@ func (c *Cashier) ShowDeregistration(s *app.Session) { c.deregisterItem(s).Open(
 // registerItem opens terminal registration (technicians).
 func (c *Cashier) registerItem(s *app.Session) ConsoleItem {
 	return ConsoleItem{Label: "console.register", Perm: users.Register, Open: func(op string) {
-		c.track(ShowRegisterScreen(c.win, s.Config.Terminal, func(f app.RegistrationForm) (app.TerminalIdentity, error) {
+		scr := ShowRegisterScreen(c.win, s.Config.Terminal, func(f app.RegistrationForm) (app.TerminalIdentity, error) {
 			return s.RegisterTerminal(s.Registration, f, op)
-		}))
+		})
+		c.signOnAfterRegistration(scr, op)
+		c.track(scr)
 	}}
 }
 
@@ -109,13 +112,15 @@ func (c *Cashier) deregisterItem(s *app.Session) ConsoleItem {
 		if s.Wallets != nil {
 			s.Wallets.AddDeregPreconditions(pre)
 		}
-		wiz, err := app.NewDeregWizard(s, s.Registration, op, app.DeregOptions{Preconditions: pre, OnUI: fyne.DoAndWait})
+		signOff := cardDereg(s.Cards, pre)
+		wiz, err := app.NewDeregWizard(s, s.Registration, op, app.DeregOptions{Preconditions: pre, OnUI: fyne.DoAndWait, SignOff: signOff})
 		if err != nil {
 			c.fail(err)
 			return
 		}
 		scr := ShowDeregScreen(c.win, wiz)
 		c.addWalletDeregAction(scr, s.Wallets)
+		addCardDeregAction(scr, s.Cards, op)
 		c.track(scr)
 		prev := scr.OnClosed
 		scr.OnClosed = func() {

@@ -60,13 +60,24 @@ func (c *Cashier) deviceStatusText() string {
 		}
 		return tr("status.devices_none")
 	}
+	// Connected devices are counted (the till has up to four); the others are named
+	// with their state, which is what the person at the till must see.
 	var parts []string
+	connected, simulated := 0, false
 	for _, s := range c.devices.Status() {
-		state := tr("device.state." + s.State)
-		if s.Link == app.LinkSim {
-			state += " " + tr("device.simulated")
+		simulated = simulated || s.Link == app.LinkSim
+		if s.State == "connected" {
+			connected++
+			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s", tr("device.role."+s.Role), state))
+		parts = append(parts, fmt.Sprintf("%s: %s", tr("device.role."+s.Role), tr("device.state."+s.State)))
+	}
+	if connected > 0 {
+		summary := trf("status.devices_connected", map[string]any{"Count": connected})
+		if simulated {
+			summary += " " + tr("device.simulated")
+		}
+		parts = append([]string{summary}, parts...)
 	}
 	return strings.Join(parts, "  ")
 }

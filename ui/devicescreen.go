@@ -52,6 +52,13 @@ type DevicesScreen struct {
 	Suffix   *Choice
 	Printer  *LinkForm
 	NativeQR *widget.Check
+	// The card reader (ReaderName is a PC/SC reader's name) and the PIN pad, with a
+	// test that shows a line on the pad (devicescreen_card.go).
+	CardReader *LinkForm
+	ReaderName *widget.Entry
+	PINPad     *LinkForm
+	PadTest    *widget.Button
+	PadResult  *widget.Label
 
 	// ScanTest waits for the next scan and shows it in ScanResult. WedgeTest is where
 	// a keyboard-wedge scanner types during the test.
@@ -140,6 +147,7 @@ func (s *DevicesScreen) build() {
 	s.Printer = newLinkForm(app.RolePrinter, printerKinds, dev.Printer.DeviceLink, s.useSelected)
 	s.NativeQR = widget.NewCheck(tr("devscreen.native_qr"), nil)
 	s.NativeQR.SetChecked(dev.Printer.NativeQR)
+	s.buildCardDevices()
 
 	s.ScanTest = widget.NewButton(tr("devscreen.scan_test"), s.startScanTest)
 	s.WedgeTest = widget.NewEntry()
@@ -194,6 +202,7 @@ func (s *DevicesScreen) layout() fyne.CanvasObject {
 	roles := container.NewGridWithColumns(2,
 		widget.NewCard(tr("device.role.scanner"), "", container.NewVBox(scan, scanTest)),
 		widget.NewCard(tr("device.role.printer"), "", container.NewVBox(printForm, printTest)))
+	roles.Objects = append(roles.Objects, s.cardDeviceCards()...)
 
 	buttons := container.NewBorder(nil, nil, nil, container.NewHBox(s.Close, s.Save), s.Message)
 	return container.NewBorder(container.NewVBox(title, foundBox), buttons, nil, nil, container.NewVScroll(roles))
@@ -222,7 +231,7 @@ func (s *DevicesScreen) RefreshStatus() {
 	if s.devices != nil {
 		all = s.devices.Status()
 	}
-	for _, f := range []*LinkForm{s.Scanner, s.Printer} {
+	for _, f := range []*LinkForm{s.Scanner, s.Printer, s.CardReader, s.PINPad} {
 		st, ok := app.DeviceStatus{}, false
 		for _, x := range all {
 			if x.Role == f.role {
@@ -399,7 +408,7 @@ func (s *DevicesScreen) Config() (app.Config, error) {
 	cfg.Devices.Scanner.Suffix = s.Suffix.Value()
 	cfg.Devices.Printer.DeviceLink = printLink
 	cfg.Devices.Printer.NativeQR = s.NativeQR.Checked
-	return cfg, nil
+	return s.cardDeviceConfig(cfg)
 }
 
 // saveAndApply checks the settings at once, then applies them off the UI goroutine and

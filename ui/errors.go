@@ -95,5 +95,8 @@ func errorText(err error) string {
 			return tr(m.key) + "\n" + err.Error()
 		}
 	}
+	if key := app.CardErrorKey(err); key != "card.err.other" { // card payments' and the bank's reasons
+		return tr(key) + "\n" + err.Error()
+	}
 	return tr("err.other") + "\n" + err.Error()
 }

@@ -29,7 +29,7 @@ func startDemoDevices(t *testing.T, f *fixture) *app.Devices {
 				connected++
 			}
 		}
-		if connected == 2 && f.till.HasPrinter() {
+		if connected == len(d.Status()) && connected >= 4 && f.till.HasPrinter() {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

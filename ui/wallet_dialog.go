@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -63,21 +62,18 @@ type WalletDialog struct {
 	// OnClosed, if set, runs once when the dialog closes.
 	OnClosed func()
 
-	c        *Cashier
-	flow     walletFlow
-	method   sale.Method // QR: the wallet shown; code: the last code's wallet
-	due      money.Amount
-	codeURL  string             // the QR code's content while shown
-	qrUntil  time.Time          // when the till closes the QR code shown
-	last     app.WalletProgress // the last progress report
-	stop     context.CancelFunc // cancels the payment running, if any
-	stopping bool               // the cashier asked to cancel it
-	leaving  bool               // the dialog closes with the payment's outcome
-	qrBox    *fyne.Container
-	popup    *widget.PopUp
-	width    float32
-	work     worker
-	closed   bool
+	paymentRun // the payment running, if any (card_tender.go)
+	c          *Cashier
+	flow       walletFlow
+	method     sale.Method // QR: the wallet shown; code: the last code's wallet
+	due        money.Amount
+	codeURL    string             // the QR code's content while shown
+	qrUntil    time.Time          // when the till closes the QR code shown
+	last       app.WalletProgress // the last progress report
+	qrBox      *fyne.Container
+	popup      *widget.PopUp
+	width      float32
+	work       worker
 }
 
 // openWalletDialog builds the dialog for flow and shows it, or says on the message line
@@ -236,14 +232,8 @@ func (d *WalletDialog) refused(err error) {
 // busy shows whether a payment is running: the progress bar moves, the code entry
 // and Again wait, and Cancel cancels the payment instead of closing.
 func (d *WalletDialog) busy(on bool) {
-	if on {
-		d.Progress.Show()
-		d.Progress.Start()
-		d.Cancel.SetText(tr("wallet.cancel_payment"))
-	} else {
-		d.Progress.Stop()
-		d.Progress.Hide()
-		d.Cancel.SetText(tr("btn.close"))
+	showRunning(d.Progress, d.Cancel, on, "wallet.cancel_payment")
+	if !on {
 		d.showStage("")
 	}
 	d.Cancel.Enable()
@@ -279,19 +269,7 @@ func (d *WalletDialog) cancelOrClose() {
 // dialog closes with its outcome (the sale is the paying goroutine's until then):
 // should it have gone through all the same, the sale completes.
 func (d *WalletDialog) Dismiss() {
-	if d.closed {
-		return
-	}
-	if d.stop != nil {
-		d.leaving = true
-		d.cancelOrClose()
-		return
-	}
-	d.closed = true
-	d.Progress.Stop()
-	d.popup.Hide()
-	d.c.win.Canvas().SetOnTypedKey(nil)
-	call(d.OnClosed)
+	d.dismiss(d.cancelOrClose, func() { dismissPaymentPopup(d.c.win, d.popup, d.Progress, d.OnClosed) })
 }
 
 // Wait waits for the dialog's payment and print jobs, running their outcomes (tests).

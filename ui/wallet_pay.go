@@ -23,13 +23,7 @@ func (d *WalletDialog) pay(tender app.Tender) {
 	d.say("", widget.MediumImportance)
 	d.busy(true)
 	d.showStage(trf(app.WalletSending.Key(), d.stageData(app.WalletProgress{})))
-	till := d.c.till
-	var r *app.Receipt
-	d.work.run(func() (err error) {
-		defer stop()
-		r, err = till.Pay(ctx, tender, app.PayRequest{}) // the amount due
-		return err
-	}, func(err error) { d.finished(r, err) })
+	d.c.payInBackground(&d.work, ctx, stop, tender, d.finished)
 }
 
 // onProgress is the tender's progress callback: it runs on the paying goroutine and
@@ -84,12 +78,7 @@ func (d *WalletDialog) finished(r *app.Receipt, err error) {
 	switch {
 	case err == nil:
 		d.Dismiss()
-		if r == nil { // part of the sale only: the rest is still due
-			c.refresh()
-			c.say(trf("wallet.msg.part_paid", map[string]any{"Due": c.till.Current().Totals().Due.Format()}))
-			return
-		}
-		c.saleDone(r)
+		c.tenderPaid(r, "wallet.msg.part_paid")
 	case errors.Is(err, app.ErrWalletInDoubt):
 		c.log.Error("wallet payment in doubt", "method", d.method, "out_trade_no", d.last.OutTradeNo, "err", err)
 		d.Dismiss()

@@ -143,10 +143,7 @@ func (d *WalletResolveDialog) Dismiss() {
 		return
 	}
 	d.closed = true
-	d.Progress.Stop()
-	d.popup.Hide()
-	d.c.win.Canvas().SetOnTypedKey(nil)
-	call(d.OnClosed)
+	dismissPaymentPopup(d.c.win, d.popup, d.Progress, d.OnClosed)
 }
 
 // Wait waits for a resolution running and shows its outcome (tests).
