@@ -75,3 +75,25 @@ func TestBuild(t *testing.T) {
 		t.Error("a receipt with no cashier prints a cashier row")
 	}
 }
+
+// A payment's details print instead of its reference; a payment they give no rows
+// keeps its reference line.
+func TestBuildPaymentDetails(t *testing.T) {
+	s := sale.New("S1", time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
+	s.Add(catalog.Product{Code: "6936352322870", NameZH: "农夫山泉", NameEN: "Water", Price: 200, TaxBP: 1300}, 2000)
+	for _, p := range []sale.Payment{{Method: sale.Card, Amount: 300, Ref: "Visa 499999******0015 auth:1"}, {Method: sale.Alipay, Amount: 100, Ref: "2026112622001"}} {
+		if err := s.AddPayment(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	details := func(p sale.Payment) []Row {
+		if p.Method != sale.Card {
+			return nil
+		}
+		return []Row{{Left: "  AID", Right: "A0000000031010"}}
+	}
+	text := Text(Build(s, Header{StoreName: "店", PaymentDetails: details}, "zh", func(k string) string { return k }), 32)
+	if strings.Contains(text, "auth:1") || !strings.Contains(text, "A0000000031010") || !strings.Contains(text, "2026112622001") {
+		t.Errorf("receipt:\n%s", text)
+	}
+}
