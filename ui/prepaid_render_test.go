@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -57,17 +58,7 @@ func TestPrepaidScreensRenderInBothLanguages(t *testing.T) {
 // and checks popup's objects: translated, not squeezed, text drawn.
 func (f *prepaidFixture) checkRendering(t *testing.T, name string, popup *widget.PopUp) {
 	t.Helper()
-	img := f.w.Canvas().Capture()
-	if dir := os.Getenv(shotsEnv); dir != "" {
-		out, err := os.Create(filepath.Join(dir, name+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := png.Encode(out, img); err != nil {
-			t.Fatal(err)
-		}
-		out.Close()
-	}
+	img := saveShot(t, f.w, name)
 	if got, need := popup.Content.Size(), popup.Content.MinSize(); got.Width+1 < need.Width || got.Height+1 < need.Height {
 		t.Errorf("%s: the dialog is drawn %v, its content needs %v", name, got, need)
 	}
@@ -86,6 +77,31 @@ func (f *prepaidFixture) checkRendering(t *testing.T, name string, popup *widget
 	}
 	if p, _ := ink(img, f.area(popup.Content)); p < 2000 {
 		t.Errorf("%s: the dialog draws only %d pixels", name, p)
+	}
+}
+
+// saveShot captures the window and, with shotsEnv set, saves the capture as name.
+func saveShot(t *testing.T, w fyne.Window, name string) image.Image {
+	t.Helper()
+	img := w.Canvas().Capture()
+	savePNG(t, img, name)
+	return img
+}
+
+// savePNG saves img as name.png in shotsEnv's folder, when it is set.
+func savePNG(t *testing.T, img image.Image, name string) {
+	t.Helper()
+	dir := os.Getenv(shotsEnv)
+	if dir == "" {
+		return
+	}
+	out, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if err := png.Encode(out, img); err != nil {
+		t.Fatal(err)
 	}
 }
 
