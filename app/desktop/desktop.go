@@ -52,10 +52,12 @@ func Run(s *app.Session) error {
 		cashier.ShowDeviceError(err)
 		none := s.Config
 		none.Devices.Scanner.Kind, none.Devices.Printer.Kind = app.LinkNone, app.LinkNone
+		none.Devices.CardReader.Kind, none.Devices.PINPad.Kind = app.LinkNone, app.LinkNone
 		devs, err = app.StartDevices(none, s.Paths, s.Till, s.Log)
 	}
 	if err == nil {
 		defer devs.Close()
+		_ = app.AttachCardTerminal(s, devs) // a refused [emv] is logged and shown in the status bar
 		cashier.AttachDevices(devs, stop)
 	}
 	cashier.EnableSettings(s.Config, func(cfg app.Config) error { return app.SaveConfig(s.Paths.Config, cfg) })

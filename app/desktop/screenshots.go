@@ -2,7 +2,9 @@ package desktop
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"tilldesk/app"
+	"tilldesk/devices/sim/emvcard"
 	"tilldesk/ui"
 )
 
@@ -35,6 +38,9 @@ func Screenshots(s *app.Session, outDir string) error {
 		return fmt.Errorf("screenshots: devices: %w", err)
 	}
 	defer devs.Close()
+	if err := app.AttachCardTerminal(s, devs); err != nil {
+		return fmt.Errorf("screenshots: card terminal: %w", err)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		errc <- shootAll(s, devs, w, outDir)
@@ -96,9 +102,20 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 			}},
 			{"cash", func() {
 				c.Keys[fyne.KeyF12].OnTapped()
+				if c.Picker != nil { // how the customer pays: cash
+					c.Picker.List.Select(0)
+				}
 				c.CashPad.Quick[len(c.CashPad.Quick)-1].OnTapped()
 			}},
 			{"receipt", func() { c.CashPad.Confirm.OnTapped() }},
+			{"card", func() { payByCard(c, devs) }},
+			{"card-receipt", func() {
+				c.SimPanel.Close.OnTapped()
+				pad := devs.Simulators().PINPad
+				if err := errors.Join(pad.PressDigits(demoCardPIN), pad.PressEnter()); err != nil {
+					s.Log.Error("screenshots: PIN pad", "err", err)
+				}
+			}},
 			{"printed", func() {
 				c.Receipt.Done.OnTapped()
 				c.ShowSimulator()
@@ -129,6 +146,42 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 		})
 	}
 	return nil
+}
+
+// demoCardPIN is the PIN of the demo's UnionPay test card.
+const demoCardPIN = "123456"
+
+// payByCard rings up two items and starts paying them by bank card: the UnionPay
+// test card goes into the simulated reader, and the dialog asks for the PIN with the
+// simulator's PIN pad beside it.
+func payByCard(c *ui.Cashier, devs *app.Devices) {
+	if c.Receipt != nil { // the cash sale's receipt gives way to the next customer
+		c.Receipt.Done.OnTapped()
+	}
+	reader := devs.Simulators().CardReader
+	reader.Remove() // the last customer's card, should one be left in
+	for _, code := range []string{"6936352322870", "6935212207081"} {
+		c.Scan.SetText(code)
+		c.Scan.OnSubmitted(code)
+	}
+	p, ok := emvcard.Lookup("unionpay")
+	if !ok {
+		return
+	}
+	card, err := emvcard.New(p)
+	if err != nil {
+		slog.Error("screenshots: virtual card", "err", err)
+		return
+	}
+	presented, err := card.Present(emvcard.Contact)
+	if err != nil {
+		slog.Error("screenshots: virtual card", "err", err)
+		return
+	}
+	if d := c.OpenCardTender(); d != nil {
+		d.Simulator.OnTapped()
+		reader.Insert(presented)
+	}
 }
 
 // grab saves the X screen as a PNG with ImageMagick's import: the GL canvas capture
