@@ -57,6 +57,9 @@ func newFixture(t *testing.T, language string) *fixture {
 	now := func() time.Time { clock = clock.Add(time.Second); return clock }
 	f := &fixture{path: filepath.Join(t.TempDir(), "journal.db"), now: now, keyGap: humanGap, keyAt: clock}
 	f.open(t, language)
+	// Print jobs run on their own goroutines and touch the screen when they end: one
+	// still running when the next test sets its language would race with it.
+	t.Cleanup(func() { f.c.printing.Wait() })
 	return f
 }
 
