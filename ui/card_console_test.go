@@ -19,17 +19,18 @@ import (
 )
 
 // payByCard pays codes by card through the dialog with a card of profile, whose PIN
-// the customer types, and closes the receipt.
+// the customer types, closes the receipt, and gives the card back to the customer.
 func (f *cardFixture) payByCard(t *testing.T, profile, pin string, codes ...string) *app.Receipt {
 	t.Helper()
-	d := f.openCardDialog(t, codes...)
 	f.insert(t, profile)
 	if pin != "" {
 		f.customerTypes(t, pin)
 	}
+	d := f.openCardDialog(t, codes...)
 	d.Wait()
 	f.receiptText(t)
 	f.c.Receipt.close()
+	f.sims.CardReader.Remove()
 	return f.till.LastReceipt()
 }
 

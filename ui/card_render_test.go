@@ -52,8 +52,8 @@ func TestCardScreensRenderInBothLanguages(t *testing.T) {
 			test.Tap(d.Cancel)
 
 			f.w.Canvas().Focus(f.c.Scan)
+			f.insert(t, "signature") // in place of the card the customer gave up with
 			d = f.openCardDialog(t)
-			f.insert(t, "signature")
 			d.Wait()
 			f.receiptText(t)
 			saveShot(t, f.w, language+"-card-receipt") // (the receipt's compact theme defeats the size checks)
