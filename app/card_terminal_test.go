@@ -217,3 +217,29 @@ func TestCardReceiptAfterSettlementAndSignature(t *testing.T) {
 		}
 	}
 }
+
+// The slots outlive the devices: the devices screen's Apply empties and refills them
+// (card payments keep the same terminal), and a PIN pad that stops answering leaves
+// its slot, which the readiness says.
+func TestCardDevicesApplyAndUnplug(t *testing.T) {
+	f := newCardFixture(t)
+	d := startCardDevices(t, f, DefaultConfig())
+	none := DefaultConfig()
+	none.Devices.CardReader.Kind = LinkNone
+	if err := d.Apply(none); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.d.Readiness(); got.State != CardReaderMissing || deviceState(d, RoleCardReader).State != "off" {
+		t.Fatalf("after turning the reader off: %+v", got)
+	}
+	if err := d.Apply(DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reader back", func() bool { return f.d.Readiness().State == CardReady })
+	if err := d.Simulators().PINPad.Unplug(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the PIN pad gone", func() bool {
+		return f.d.Readiness().State == CardPINPadMissing && deviceState(d, RolePINPad).State != "connected"
+	})
+}
