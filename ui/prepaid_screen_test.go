@@ -310,6 +310,7 @@ func TestPrepaidRefundBackToTheCard(t *testing.T) {
 	d, card := f.tenderWithCard(t, 2000, "", noodles)
 	f.scanCard(d, card.Number)
 	test.Tap(d.PayFull)
+	f.c.printing.Wait() // its print job touches the status bar when it ends
 	number := f.till.LastReceipt().Number
 	f.expectSettled(t, card, 1450)
 	f.c.Receipt.close()
