@@ -214,6 +214,9 @@ func refundResultIn(src browseSource, rec journal.Record) (*RefundResult, error)
 func (b *Browser) Rows(d RecordDetail, language string, tr receipt.Labels) []receipt.Row {
 	switch {
 	case d.Sale != nil:
+		if t, ok := b.src.(*Till); ok { // the live till's receipt, with its payments' details (EMV fields)
+			return t.Rows(d.Sale, language, tr)
+		}
 		return receipt.Build(d.Sale.Sale, b.src.receiptHeader(d.Sale.Number, d.Sale.Time, language), language, tr)
 	case d.Refund != nil:
 		return refund.Rows(d.Refund.Refund, d.Refund.Original, b.src.receiptHeader(d.Refund.Number, d.Refund.Time, language), language, tr)

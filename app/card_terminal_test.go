@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tilldesk/core/emv/kernel"
+	"tilldesk/core/journal"
 	"tilldesk/core/receipt"
 	"tilldesk/devices/cardreader"
 	"tilldesk/devices/cardtest"
@@ -215,6 +216,19 @@ func TestCardReceiptAfterSettlementAndSignature(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("receipt lacks %q:\n%s", want, text)
 		}
+	}
+	// The journal browser shows the same receipt, EMV fields included.
+	b := NewBrowser(f.till)
+	page, err := b.Page(BrowseQuery{Kind: journal.KindSaleCompleted}, 0, 1)
+	if err != nil || len(page.Rows) != 1 {
+		t.Fatalf("browse: %+v, %v", page, err)
+	}
+	detail, err := b.Record(page.Rows[0].Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := receipt.Text(b.Rows(detail, "en", func(k string) string { return k }), 32); !strings.Contains(got, "card.aid") {
+		t.Errorf("the browser's receipt lacks the EMV fields:\n%s", got)
 	}
 }
 

@@ -22,6 +22,7 @@ var LabelKeys = []string{
 	"drawer.title", "float", "cash_sales", "cash_refunds", "cash_reversed", "cash_in", "cash_out", "expected",
 	"counted", "difference",
 	"settlement.title", "not_settled", "batch",
+	"settlement.balanced", "settlement.balanced_after_upload", "settlement.out_of_balance", "settlement.failed",
 	"prepaid.title", "prepaid.liability", "prepaid.issued", "prepaid.top_ups", "prepaid.payments", "prepaid.reversals",
 	"prepaid.refunds", "prepaid.adjust_in", "prepaid.adjust_out", "prepaid.imported",
 }
@@ -160,13 +161,24 @@ func drawerRows(d Drawer, tr receipt.Labels) []receipt.Row {
 	return rows
 }
 
+// SettlementResults are the settlement outcomes reports translate; any other is shown
+// as it was recorded.
+var SettlementResults = []string{"balanced", "balanced_after_upload", "out_of_balance", "failed"}
+
+func settlementResult(result string, tr receipt.Labels) string {
+	if slices.Contains(SettlementResults, result) {
+		return tr("settlement." + result)
+	}
+	return result
+}
+
 func settlementRows(ss []Settlement, tr receipt.Labels) []receipt.Row {
 	rows := section(tr, "settlement.title")
 	if len(ss) == 0 {
 		return append(rows, receipt.Row{Left: tr("not_settled")})
 	}
 	for _, s := range ss {
-		rows = append(rows, receipt.Row{Left: tr("batch") + " " + s.Batch, Right: s.Result},
+		rows = append(rows, receipt.Row{Left: tr("batch") + " " + s.Batch, Right: settlementResult(s.Result, tr)},
 			tally(" ", Tally{Count: s.Count, Amount: s.Amount}, false))
 	}
 	return rows

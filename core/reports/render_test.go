@@ -60,13 +60,15 @@ func TestRows(t *testing.T) {
 		}
 	}
 	// Settled, as an X report: the rest of the keys.
-	r.Type, r.Settlements = X, []Settlement{{Batch: "000123", Result: "balanced", Count: 4, Amount: 9900}}
+	r.Type, r.Settlements = X, []Settlement{{Batch: "000123", Result: "balanced", Count: 4, Amount: 9900},
+		{Batch: "000124", Result: "balanced_after_upload"}, {Batch: "000125", Result: "out_of_balance"},
+		{Batch: "000126", Result: "failed"}, {Batch: "000127", Result: "host_said_something_new"}}
 	r.Tenders[0].Reversed, r.Drawer.CashReversed = Tally{Count: 1, Amount: 500}, 500 // an abandoned part-paid sale
 	r.Prepaid = prepaid.Summary{Issued: prepaid.Tally{Count: 1, Amount: 10000}, Payments: prepaid.Tally{Count: 2, Amount: 3000},
 		AdjustIn: prepaid.Tally{Count: 1, Amount: 100}, AdjustOut: prepaid.Tally{Count: 1, Amount: 50},
 		Imported: prepaid.Tally{Count: 3, Amount: 900}, Liability: 7950, LiabilityKnown: true}
 	got = text(Rows(r, Heading{}, a.label))
-	for _, want := range []string{"title.x|\n", "batch 000123|balanced\n", "  (4)|¥99.00\n", "from|2026-11-26 01:00:00\n",
+	for _, want := range []string{"title.x|\n", "batch 000123|settlement.balanced\n", "batch 000127|host_said_something_new\n", "  (4)|¥99.00\n", "from|2026-11-26 01:00:00\n",
 		"  tender.reversed (1)|-¥5.00\n", "cash_reversed|-¥5.00\n",
 		"prepaid.title|\nprepaid.issued (1)|¥100.00\nprepaid.top_ups (0)|¥0.00\nprepaid.payments (2)|¥30.00\n",
 		"prepaid.imported (3)|¥9.00\nprepaid.liability|¥79.50\n"} {
