@@ -41,9 +41,10 @@ func Reader(t testing.TB) string {
 	if name, err := virtualReader(); err == nil {
 		return name
 	}
-	if err := startPCSCD(); err != nil {
-		t.Fatalf("pcsctest: %v (run `make deps`, which installs pcscd and vsmartcard-vpcd)", err)
-	}
+	// Another test process may be starting pcscd at this very moment (the lock is on
+	// the slot, not on the daemon): a second start then exits with an error while the
+	// first daemon comes up. So a failed start is only fatal if no reader appears.
+	startErr := startPCSCD()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		name, err := virtualReader()
@@ -51,6 +52,9 @@ func Reader(t testing.TB) string {
 			return name
 		}
 		if time.Now().After(deadline) {
+			if startErr != nil {
+				t.Fatalf("pcsctest: %v (run `make deps`, which installs pcscd and vsmartcard-vpcd); then: %v", startErr, err)
+			}
 			t.Fatalf("pcsctest: pcscd started but shows no virtual reader: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
