@@ -33,6 +33,9 @@ func waitConnected(t *testing.T, d *Devices, roles ...string) {
 	t.Helper()
 	for _, role := range roles {
 		waitFor(t, role+" connected", func() bool { return deviceState(d, role).State == "connected" })
+		if role == RolePrinter { // the status says connected a moment before the till has it
+			waitFor(t, "the printer installed in the till", d.till.HasPrinter)
+		}
 	}
 }
 
