@@ -94,7 +94,7 @@ func Main(args []string, stdout, stderr io.Writer, gui Frontend) int {
 		}
 		return runGUI(paths, stderr, func(s *Session) error { return gui.Screenshots(s, rest[1]) }, func(error) {})
 	}
-	fmt.Fprintf(stderr, "tilldesk: unknown command %q (try: journal verify, journal export, catalog check, sim, acquirer-sim, version)\n", rest[0])
+	fmt.Fprintf(stderr, "tilldesk: unknown command %q (try: journal verify|export, catalog check, backup open|verify|export, prepaid import|verify, wallet seal|sim, acquirer seal-mac-key, acquirer-sim, sim, screenshots, version)\n", rest[0])
 	return 2
 }
 

@@ -83,7 +83,11 @@ func (j *Journal) openLog() error {
 		if err := j.loadEntries(c.entries); err != nil {
 			return fmt.Errorf("journal: log %s: %w", path, err)
 		}
-		slog.Info("journal: replaying the write-ahead log", "path", path, "entries", len(c.entries))
+		if j.readOnly {
+			slog.Info("journal: reading records the write-ahead log holds (the till did not close cleanly)", "path", path, "entries", len(c.entries))
+		} else {
+			slog.Info("journal: replaying the write-ahead log", "path", path, "entries", len(c.entries))
+		}
 	}
 	if j.readOnly {
 		return nil
