@@ -1,12 +1,14 @@
 package app
 
 import (
-	"bufio"
+	"context"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"time"
@@ -62,13 +64,13 @@ func AcquirerSimCommand(args []string, stdin io.Reader, stdout, stderr io.Writer
 		}
 	}
 	fmt.Fprintln(stdout, "Commands: ledger, settlements, balance CARD, fault KIND ACTION [TIMES], clear; Ctrl-D or Ctrl-C quits.")
-	in := bufio.NewScanner(stdin) // Ctrl-C ends the process, and the listener with it
-	for in.Scan() {
-		if err := simAcquirerLine(sb, strings.TrimSpace(in.Text()), stdout); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return runConsole(ctx, stdin, func(line string) {
+		if err := simAcquirerLine(sb, line, stdout); err != nil {
 			fmt.Fprintln(stderr, "tilldesk acquirer-sim:", err)
 		}
-	}
-	return 0
+	})
 }
 
 // simAcquirerLine runs one command of AcquirerSimCommand.
@@ -178,7 +180,7 @@ func AcquirerCommand(paths Paths, args []string, stdin io.Reader, stdout, stderr
 	}
 	var sealed string
 	if err == nil {
-		sealed, err = SealWalletSecret(paths, MACKeySetting, []byte(strings.TrimSpace(string(secret))))
+		sealed, err = SealSecret(paths, MACKeySetting, []byte(strings.TrimSpace(string(secret))))
 	}
 	clear(secret)
 	if err != nil {

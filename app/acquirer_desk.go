@@ -117,7 +117,7 @@ type CardPaymentsOptions struct {
 	// it card tenders refuse with ErrNoCardTerminal.
 	Terminal *CardTerminal
 	// Seal and Open protect the card number of a stored offline approval (the shared
-	// secrets at rest: SealWalletSecret); without them offline approvals are refused.
+	// secrets at rest: SealSecret); without them offline approvals are refused.
 	Seal func(name string, plain []byte) (string, error)
 	Open func(name, sealed string) ([]byte, error)
 	// Backoff is the wait before the n-th retry of a reversal or advice; the config's

@@ -135,8 +135,8 @@ func (f *cardFixture) options() CardPaymentsOptions {
 	cfg.MAC = MACX919
 	return CardPaymentsOptions{Config: cfg, Address: f.addr, MAC: mustRetail(demoMACKey),
 		Terminal: &CardTerminal{Kernel: kcfg, Cards: f.reader, PINPad: f.pad},
-		Seal:     func(name string, plain []byte) (string, error) { return SealWalletSecret(paths, name, plain) },
-		Open:     func(name, sealed string) ([]byte, error) { return OpenWalletSecret(paths, name, sealed) },
+		Seal:     func(name string, plain []byte) (string, error) { return SealSecret(paths, name, plain) },
+		Open:     func(name, sealed string) ([]byte, error) { return OpenSecret(paths, name, sealed) },
 		Backoff:  func(int) time.Duration { return 20 * time.Millisecond }, ConnectTimeout: time.Second,
 		ResponseTimeout: testResponseTimeout, Log: quietLog()}
 }

@@ -27,8 +27,8 @@ var demoMACKey = []byte{0x31, 0x31, 0x31, 0x31, 0x32, 0x32, 0x32, 0x32, 0x33, 0x
 func StartCardPayments(s *Session, terminal *CardTerminal) *CardPayments {
 	cfg := s.Config.Acquirer
 	opt := CardPaymentsOptions{Config: cfg, Terminal: terminal, Log: s.Log,
-		Seal: func(name string, plain []byte) (string, error) { return SealWalletSecret(s.Paths, name, plain) },
-		Open: func(name, sealed string) ([]byte, error) { return OpenWalletSecret(s.Paths, name, sealed) }}
+		Seal: func(name string, plain []byte) (string, error) { return SealSecret(s.Paths, name, plain) },
+		Open: func(name, sealed string) ([]byte, error) { return OpenSecret(s.Paths, name, sealed) }}
 	var err error
 	opt.MAC, err = openMAC(s.Paths, cfg)
 	if err != nil {
@@ -58,7 +58,7 @@ func openMAC(paths Paths, cfg AcquirerConfig) (mac.Computer, error) {
 	if cfg.MAC == MACNone || cfg.MAC == "" {
 		return nil, nil
 	}
-	sealed, err := OpenWalletSecret(paths, MACKeySetting, cfg.MACKey)
+	sealed, err := OpenSecret(paths, MACKeySetting, cfg.MACKey)
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func TestAcquirerCommands(t *testing.T) {
 		t.Fatalf("seal: %d %s", code, errOut.String())
 	}
 	sealed := out.String()[strings.Index(out.String(), `"`)+1 : strings.LastIndex(out.String(), `"`)]
-	key, err := OpenWalletSecret(paths, MACKeySetting, sealed)
+	key, err := OpenSecret(paths, MACKeySetting, sealed)
 	if err != nil || string(key) != "11111111222222223333333344444444" {
 		t.Fatalf("sealed key opens to %q, %v", key, err)
 	}

@@ -58,6 +58,24 @@ func simCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "--- receipt %d (%s), drawer kicks %d ---\n%s\n", printed, png, pr.DrawerKicks(), pr.LastReceiptText())
 		}
 	}()
+	return runConsole(ctx, stdin, func(line string) {
+		switch line {
+		case "":
+		case "paper out", "paper in":
+			pr.SetPaperOut(line == "paper out")
+		case "cover open", "cover closed":
+			pr.SetCoverOpen(line == "cover open")
+		default:
+			if err := sc.Scan(line); err != nil {
+				fmt.Fprintln(stderr, "tilldesk sim: scan:", err)
+			}
+		}
+	})
+}
+
+// runConsole hands each line typed on stdin (trimmed) to handle until stdin ends or ctx
+// is done (Ctrl-C): the simulator commands' interactive loop.
+func runConsole(ctx context.Context, stdin io.Reader, handle func(line string)) int {
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
@@ -74,17 +92,7 @@ func simCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if !ok {
 				return 0
 			}
-			switch line {
-			case "":
-			case "paper out", "paper in":
-				pr.SetPaperOut(line == "paper out")
-			case "cover open", "cover closed":
-				pr.SetCoverOpen(line == "cover open")
-			default:
-				if err := sc.Scan(line); err != nil {
-					fmt.Fprintln(stderr, "tilldesk sim: scan:", err)
-				}
-			}
+			handle(line)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -49,7 +48,7 @@ func walletSeal(paths Paths, setting string, stdin io.Reader, stdout, stderr io.
 	}
 	var sealed string
 	if err == nil {
-		sealed, err = SealWalletSecret(paths, setting, secret)
+		sealed, err = SealSecret(paths, setting, secret)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "tilldesk wallet seal:", err)
@@ -96,25 +95,7 @@ func walletSim(paths Paths, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "Phone: 'wallet alipay|wechat 100.00', 'code WALLET [ask]', 'scan WALLET CODE_URL [ask]', 'pending', 'confirm|refuse OUT_TRADE_NO', 'balance WALLET'; Ctrl-D or Ctrl-C quits.")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdin)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return 0
-		case line, ok := <-lines:
-			if !ok {
-				return 0
-			}
-			fmt.Fprintln(stdout, phoneCommand(sb.Phone(), strings.Fields(line)))
-		}
-	}
+	return runConsole(ctx, stdin, func(line string) { fmt.Fprintln(stdout, phoneCommand(sb.Phone(), strings.Fields(line))) })
 }
 
 // walletSimConfig registers a new Alipay app and WeChat merchant with the sandbox and
@@ -134,11 +115,11 @@ func walletSimConfig(paths Paths, sb *walletsim.Gateway) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sealedApp, err := SealWalletSecret(paths, "wallet.alipay.app_private_key", []byte(appPEM))
+	sealedApp, err := SealSecret(paths, "wallet.alipay.app_private_key", []byte(appPEM))
 	if err != nil {
 		return "", err
 	}
-	sealedAPI, err := SealWalletSecret(paths, "wallet.wechat.api_key", []byte(apiKey))
+	sealedAPI, err := SealSecret(paths, "wallet.wechat.api_key", []byte(apiKey))
 	if err != nil {
 		return "", err
 	}

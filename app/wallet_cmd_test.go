@@ -24,7 +24,7 @@ func TestWalletSealCommand(t *testing.T) {
 	if strings.Contains(out.String(), key) {
 		t.Fatal("the secret was printed")
 	}
-	if plain, err := OpenWalletSecret(paths, "wallet.wechat.api_key", sealed); err != nil || string(plain) != key {
+	if plain, err := OpenSecret(paths, "wallet.wechat.api_key", sealed); err != nil || string(plain) != key {
 		t.Fatalf("sealed line %q opens to %q, %v", line, plain, err)
 	}
 	for _, c := range []struct {

@@ -10,7 +10,7 @@ import (
 
 // WalletConfig is the [wallet] section: the merchant's Alipay app and WeChat Pay
 // merchant account. Secrets (the Alipay app private key, the WeChat API key and client
-// certificate key) are stored sealed ("sealed:v1:...", see SealWalletSecret and
+// certificate key) are stored sealed ("sealed:v1:...", see SealSecret and
 // `tilldesk wallet seal`); the configuration refuses them in clear. In demo mode a
 // provider with no gateway uses the embedded sandbox with keys made at start-up.
 type WalletConfig struct {

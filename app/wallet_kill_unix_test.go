@@ -76,7 +76,7 @@ func writeKillConfig(t *testing.T, dir string, sb *walletsim.Gateway) {
 
 func sealForTest(t *testing.T, p Paths, setting, secret string) string {
 	t.Helper()
-	s, err := SealWalletSecret(p, setting, []byte(secret))
+	s, err := SealSecret(p, setting, []byte(secret))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,7 +114,7 @@ func (w *Wallets) alipayFrom(c AlipayWalletConfig, paths Paths) (*alipayAPI, err
 		w.sandbox.RegisterAlipayApp(c.AppID, &key.PublicKey)
 		return api, nil
 	}
-	pem, err := OpenWalletSecret(paths, "wallet.alipay.app_private_key", c.AppPrivateKey)
+	pem, err := OpenSecret(paths, "wallet.alipay.app_private_key", c.AppPrivateKey)
 	if err != nil {
 		return nil, err
 	}
@@ -139,14 +139,14 @@ func (w *Wallets) wechatFrom(c WeChatWalletConfig, paths Paths) (*wechatAPI, err
 		w.sandbox.RegisterWeChatMerchant(c.AppID, c.MchID, creds.APIKey)
 		return &wechatAPI{walletHTTP: w.httpFor(nil), base: w.sandbox.WeChatBaseURL(), creds: creds, now: w.now}, nil
 	}
-	key, err := OpenWalletSecret(paths, "wallet.wechat.api_key", c.APIKey)
+	key, err := OpenSecret(paths, "wallet.wechat.api_key", c.APIKey)
 	if err != nil {
 		return nil, err
 	}
 	creds.APIKey = string(key)
 	var cert *tls.Certificate
 	if c.ClientCertFile != "" {
-		keyPEM, err := OpenWalletSecret(paths, "wallet.wechat.client_key", c.ClientKey)
+		keyPEM, err := OpenSecret(paths, "wallet.wechat.client_key", c.ClientKey)
 		if err != nil {
 			return nil, err
 		}

@@ -13,31 +13,31 @@ import (
 
 func TestWalletSecretsSealOpen(t *testing.T) {
 	p := Paths{Config: filepath.Join(t.TempDir(), "config.toml"), DataDir: t.TempDir()}
-	sealed, err := SealWalletSecret(p, "wallet.wechat.api_key", []byte("192006250b4c09247ec02edce69f6a2d"))
+	sealed, err := SealSecret(p, "wallet.wechat.api_key", []byte("192006250b4c09247ec02edce69f6a2d"))
 	if err != nil || !strings.HasPrefix(sealed, sealedPrefix) || strings.Contains(sealed, "192006250b4c") {
 		t.Fatalf("sealed %q, %v", sealed, err)
 	}
 	if fi, err := os.Stat(walletKeyFile(p)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v, %v", fi, err)
 	}
-	plain, err := OpenWalletSecret(p, "wallet.wechat.api_key", sealed)
+	plain, err := OpenSecret(p, "wallet.wechat.api_key", sealed)
 	if err != nil || string(plain) != "192006250b4c09247ec02edce69f6a2d" {
 		t.Fatalf("opened %q, %v", plain, err)
 	}
-	again, _ := SealWalletSecret(p, "wallet.wechat.api_key", plain)
+	again, _ := SealSecret(p, "wallet.wechat.api_key", plain)
 	if again == sealed {
 		t.Fatal("two seals of one secret are equal (nonce reused)")
 	}
 	for name, try := range map[string]func() ([]byte, error){
-		"another setting": func() ([]byte, error) { return OpenWalletSecret(p, "wallet.alipay.app_private_key", sealed) },
+		"another setting": func() ([]byte, error) { return OpenSecret(p, "wallet.alipay.app_private_key", sealed) },
 		"clear text": func() ([]byte, error) {
-			return OpenWalletSecret(p, "wallet.wechat.api_key", "192006250b4c09247ec02edce69f6a2d")
+			return OpenSecret(p, "wallet.wechat.api_key", "192006250b4c09247ec02edce69f6a2d")
 		},
 		"damaged": func() ([]byte, error) {
-			return OpenWalletSecret(p, "wallet.wechat.api_key", sealed[:len(sealed)-4]+"AAA=")
+			return OpenSecret(p, "wallet.wechat.api_key", sealed[:len(sealed)-4]+"AAA=")
 		},
 		"other machine": func() ([]byte, error) {
-			return OpenWalletSecret(Paths{DataDir: t.TempDir()}, "wallet.wechat.api_key", sealed)
+			return OpenSecret(Paths{DataDir: t.TempDir()}, "wallet.wechat.api_key", sealed)
 		},
 	} {
 		if _, err := try(); err == nil {
@@ -76,7 +76,7 @@ func TestWipeWalletSecrets(t *testing.T) {
 	cfg.Terminal.Demo = false
 	cfg.Wallet.Alipay.Enabled = false
 	cfg.Wallet.WeChat.Gateway = "https://api.mch.weixin.qq.com"
-	sealed, err := SealWalletSecret(p, "wallet.wechat.api_key", []byte("secret-api-key-0123456789abcdef0"))
+	sealed, err := SealSecret(p, "wallet.wechat.api_key", []byte("secret-api-key-0123456789abcdef0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestWipeWalletSecrets(t *testing.T) {
 	if _, err := os.Stat(walletKeyFile(p)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("key file still there: %v", err)
 	}
-	if _, err := OpenWalletSecret(p, "wallet.wechat.api_key", sealed); err == nil {
+	if _, err := OpenSecret(p, "wallet.wechat.api_key", sealed); err == nil {
 		t.Fatal("sealed secret still opens")
 	}
 	after, err := LoadConfig(p.Config)

@@ -17,14 +17,15 @@ import (
 	"tilldesk/core/backup"
 )
 
-// Wallet secrets at rest. Nothing else in the till keeps secrets in its configuration,
-// so the wallet seals its own: each secret setting holds
+// Secrets at rest: the wallet's keys and the acquirer's MAC key. Each secret setting
+// holds
 //
 //	sealed:v1:<base64 of a 12-byte nonce and the AES-256-GCM ciphertext>
 //
 // under a key derived (HKDF-SHA256, info "tilldesk wallet secrets v1") from 32 random
 // bytes in the machine-local file <data folder>/wallet-secrets.key (mode 0600, made at
-// the first seal), with the setting's name as additional data, so a sealed value
+// the first seal; the names keep the wallet's, which sealed first, so sealed values
+// from earlier versions still open), with the setting's name as additional data, so a sealed value
 // cannot be moved to another setting. The configuration alone does not reveal them;
 // the configuration with the data folder of the same machine does, which is the
 // protection a till without a hardware key store can give. Deregistration shreds the
@@ -88,9 +89,9 @@ func writeNewFile(path string, data []byte) error {
 	return errors.Join(err, f.Close())
 }
 
-// SealWalletSecret seals plaintext for the setting (e.g. "wallet.wechat.api_key") with
+// SealSecret seals plaintext for the setting (e.g. "wallet.wechat.api_key") with
 // this machine's key, making the key file if there is none.
-func SealWalletSecret(p Paths, setting string, plaintext []byte) (string, error) {
+func SealSecret(p Paths, setting string, plaintext []byte) (string, error) {
 	aead, err := walletAEAD(p, true)
 	if err != nil {
 		return "", err
@@ -101,8 +102,8 @@ func SealWalletSecret(p Paths, setting string, plaintext []byte) (string, error)
 	return sealedPrefix + base64.StdEncoding.EncodeToString(sealed), nil
 }
 
-// OpenWalletSecret opens a value sealed for the setting on this machine.
-func OpenWalletSecret(p Paths, setting, sealed string) ([]byte, error) {
+// OpenSecret opens a value sealed for the setting on this machine.
+func OpenSecret(p Paths, setting, sealed string) ([]byte, error) {
 	b64, ok := strings.CutPrefix(sealed, sealedPrefix)
 	if !ok {
 		return nil, fmt.Errorf("%s: not sealed: %w", setting, ErrWalletSecret)
