@@ -116,7 +116,7 @@ func (t *CardTerminal) readCardNumber(ctx context.Context, amount money.Amount, 
 	stage(CardReading)
 	read := *t
 	read.PINPad = nil
-	res, err := read.run(ctx, card, kernel.Request{Amount: int64(amount), Type: kernel.TypeRefund, Interface: iface}, readOnlyHost{}, stage)
+	res, err := read.run(ctx, card, kernel.Request{Amount: int64(amount), Type: kernel.TypeRefund, Interface: iface}, readOnlyHost{}, stage, nil)
 	if res == nil {
 		return "", cardInfo{}, fmt.Errorf("%w: %w", ErrCardTerminated, err)
 	}

@@ -20,6 +20,7 @@ const (
 	CardPresent    CardStage = iota // insert, tap or swipe the card
 	CardInsert                      // a tap is not possible for this card or amount: insert it
 	CardReading                     // reading the card: leave it in the reader
+	CardChooseApp                   // the card has several applications: the cardholder chooses one
 	CardEnterPIN                    // the customer enters the PIN on the PIN pad
 	CardWrongPIN                    // the bank says the PIN was wrong: enter it again
 	CardProcessing                  // waiting for the bank
@@ -27,7 +28,7 @@ const (
 	CardDeclined
 )
 
-var cardStageKeys = [...]string{"card.stage.present", "card.stage.insert", "card.stage.reading", "card.stage.pin",
+var cardStageKeys = [...]string{"card.stage.present", "card.stage.insert", "card.stage.reading", "card.stage.choose", "card.stage.pin",
 	"card.stage.wrong_pin", "card.stage.processing", "card.stage.approved", "card.stage.declined"}
 
 // Key is the stage's message key.
@@ -60,13 +61,17 @@ type CardTerminal struct {
 	Random  io.Reader
 }
 
-// run performs one EMV transaction with the card, going online through host.
-func (t *CardTerminal) run(ctx context.Context, card kernel.Card, req kernel.Request, host kernel.Host, stage func(CardStage)) (*kernel.Result, error) {
+// run performs one EMV transaction with the card, going online through host. A
+// non-nil chooser asks the cardholder instead of the terminal's Chooser.
+func (t *CardTerminal) run(ctx context.Context, card kernel.Card, req kernel.Request, host kernel.Host, stage func(CardStage), chooser kernel.Chooser) (*kernel.Result, error) {
 	var pad kernel.PINPad
 	if t.PINPad != nil {
 		pad = stagedPINPad(t.PINPad, stage)
 	}
-	k, err := kernel.New(t.Kernel, kernel.Options{PINPad: pad, Host: host, Chooser: t.Chooser, Now: t.Now, Random: t.Random})
+	if chooser == nil {
+		chooser = t.Chooser
+	}
+	k, err := kernel.New(t.Kernel, kernel.Options{PINPad: pad, Host: host, Chooser: chooser, Now: t.Now, Random: t.Random})
 	if err != nil {
 		return nil, fmt.Errorf("card terminal: %w", err)
 	}
@@ -78,8 +83,9 @@ func (t *CardTerminal) run(ctx context.Context, card kernel.Card, req kernel.Req
 // limit when the bank cannot be reached). Build one per payment with
 // CardPayments.Tender; it is a Tender for Till.Pay.
 type CardTender struct {
-	d     *CardPayments
-	stage func(CardStage)
+	d       *CardPayments
+	stage   func(CardStage)
+	chooser kernel.Chooser
 }
 
 // Tender returns a card tender that reports its stages to stage (called on the
@@ -89,6 +95,15 @@ func (d *CardPayments) Tender(stage func(CardStage)) *CardTender {
 		stage = func(CardStage) {}
 	}
 	return &CardTender{d: d, stage: stage}
+}
+
+// WithChooser makes the tender ask ch which application to use when the card holds
+// several the terminal accepts (a co-badged card) or one that asks for the
+// cardholder's confirmation; ch reports CardChooseApp itself while it waits. Without
+// one, the terminal's Chooser (or the highest-priority application) is used.
+func (t *CardTender) WithChooser(ch kernel.Chooser) *CardTender {
+	t.chooser = ch
+	return t
 }
 
 // Method is sale.Card.
@@ -134,7 +149,7 @@ func (t *CardTender) take(ctx context.Context, term *CardTerminal, req PayReques
 		t.stage(CardReading)
 		auth := &cardAuthorisation{d: d, saleID: req.SaleID, amount: req.Amount, iface: iface, stage: t.stage}
 		kreq := kernel.Request{Amount: int64(req.Amount), Type: kernel.TypePurchase, Interface: iface}
-		res, kerr := term.run(ctx, card, kreq, auth, t.stage)
+		res, kerr := term.run(ctx, card, kreq, auth, t.stage, t.chosen())
 		p, err := auth.conclude(res, kerr)
 		switch {
 		case err == nil:
@@ -150,6 +165,19 @@ func (t *CardTender) take(ctx context.Context, term *CardTerminal, req PayReques
 		}
 		t.stage(CardDeclined)
 		return sale.Payment{}, err
+	}
+}
+
+// chosen is the tender's chooser, reporting CardChooseApp while the cardholder
+// chooses and CardReading once they have.
+func (t *CardTender) chosen() kernel.Chooser {
+	if t.chooser == nil {
+		return nil
+	}
+	return func(ctx context.Context, candidates []kernel.Candidate) (int, error) {
+		t.stage(CardChooseApp)
+		defer t.stage(CardReading)
+		return t.chooser(ctx, candidates)
 	}
 }
 

@@ -44,6 +44,8 @@ type CardDialog struct {
 	Stage    *widget.Label
 	Progress *widget.ProgressBarInfinite
 	Message  *widget.Label
+	// Apps lists a co-badged card's applications while the cardholder chooses one.
+	Apps *fyne.Container
 	// Simulator raises the simulator panel's card and PIN pad (demo mode).
 	Simulator *widget.Button
 	Retry     *widget.Button // takes the card again after a refusal
@@ -58,6 +60,8 @@ type CardDialog struct {
 	due   money.Amount
 	stage app.CardStage // the last stage reported
 	work  worker
+	// appPicks picks each application offered, while a choice is open.
+	appPicks []func()
 }
 
 // OpenCardTender opens the card dialog for the amount due and starts the payment; it
@@ -89,7 +93,9 @@ func (c *Cashier) OpenCardTender() *CardDialog {
 	d.Other = widget.NewButton(tr("bankcard.other"), d.otherTender)
 	d.Cancel = widget.NewButton(tr("btn.cancel"), d.cancelOrClose)
 	buttons := container.NewGridWithColumns(2, d.Simulator, d.Retry, d.Other, d.Cancel) // the buttons shown, two a row
-	box := container.NewVBox(d.Title, d.Due, d.Stage, d.Progress, d.Message, buttons)
+	d.Apps = container.NewVBox()
+	d.Apps.Hide()
+	box := container.NewVBox(d.Title, d.Due, d.Stage, d.Progress, d.Message, d.Apps, buttons)
 	d.popup = widget.NewModalPopUp(container.NewPadded(box), c.win.Canvas())
 	d.width = min(460, c.win.Canvas().Size().Width-40) // beside the simulator panel's card side
 	c.track(d)
@@ -125,7 +131,7 @@ func (d *CardDialog) start() {
 	d.say("", widget.MediumImportance)
 	d.busy(true)
 	d.showStage(app.CardPresent)
-	tender := d.c.cards.payments.Tender(func(st app.CardStage) { d.work.post(func() { d.showStage(st) }) })
+	tender := d.c.cards.payments.Tender(func(st app.CardStage) { d.work.post(func() { d.showStage(st) }) }).WithChooser(d.chooseApp)
 	d.c.payInBackground(&d.work, ctx, stop, tender, d.finished)
 }
 
@@ -208,11 +214,16 @@ func (d *CardDialog) busy(on bool) {
 
 // key handles Escape (cancel or close) and Enter (try again after a refusal).
 func (d *CardDialog) key(k *fyne.KeyEvent) {
+	if d.pickAppKey(k) {
+		return
+	}
 	switch k.Name {
 	case fyne.KeyEscape:
 		d.cancelOrClose()
 	case fyne.KeyReturn, fyne.KeyEnter:
-		if d.stop == nil && !d.closed {
+		if len(d.appPicks) > 0 {
+			d.appPicks[0]() // Enter takes the card's first choice
+		} else if d.stop == nil && !d.closed {
 			d.start()
 		}
 	}
