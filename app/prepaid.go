@@ -91,6 +91,8 @@ type PrepaidDesk struct {
 
 	mu      sync.Mutex
 	problem error // start-up resolution failed: no sales until it succeeds
+
+	display balanceDisplay // the PIN pad, where the customer reads the balance
 }
 
 // NewPrepaidDesk builds the desk over the till's journal and registers it with the till.

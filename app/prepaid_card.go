@@ -98,6 +98,7 @@ func (d *PrepaidDesk) Identify(c CardCredential) (CardView, error) {
 			return CardView{}, err
 		}
 	}
+	d.showBalance(acct.Balance)
 	return cardView(acct, d.ledger.Now()), nil
 }
 
@@ -158,6 +159,7 @@ func (t prepaidTender) Pay(_ context.Context, req PayRequest) (sale.Payment, err
 		d.log.Info("prepaid payment refused", "card", prepaid.Mask(t.card), "sale", req.SaleID, "amount", req.Amount.Plain(), "err", err)
 		return sale.Payment{}, err
 	}
+	d.showPaid(-m.Amount, m.Balance)
 	return sale.Payment{Method: sale.Prepaid, Amount: -m.Amount, Ref: PaymentRef(m), At: m.At}, nil
 }
 

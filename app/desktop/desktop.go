@@ -58,6 +58,7 @@ func Run(s *app.Session) error {
 	if err == nil {
 		defer devs.Close()
 		_ = app.AttachCardTerminal(s, devs) // a refused [emv] is logged and shown in the status bar
+		app.AttachCustomerDisplay(s, devs)
 		cashier.AttachDevices(devs, stop)
 	}
 	cashier.EnableSettings(s.Config, func(cfg app.Config) error { return app.SaveConfig(s.Paths.Config, cfg) })

@@ -41,6 +41,7 @@ func Screenshots(s *app.Session, outDir string) error {
 	if err := app.AttachCardTerminal(s, devs); err != nil {
 		return fmt.Errorf("screenshots: card terminal: %w", err)
 	}
+	app.AttachCustomerDisplay(s, devs)
 	errc := make(chan error, 1)
 	go func() {
 		errc <- shootAll(s, devs, w, outDir)

@@ -149,10 +149,18 @@ func (p *Pad) CheckDUKPT(ctx context.Context) (int, error) {
 
 // amountLine is "AMOUNT CNY 12.34" when it fits a display line, else the amount.
 func amountLine(currency string, amount money.Amount) string {
+	return labelledLine("AMOUNT", currency, amount)
+}
+
+// labelledLine is the label and the amount at the line's two ends: "AMOUNT CNY
+// 12.34" when that fits a display line, else without the currency ("BALANCE
+// 1234.56"), else the amount alone with its currency.
+func labelledLine(label, currency string, amount money.Amount) string {
 	value := currency + " " + amount.Plain()
-	const label = "AMOUNT"
-	if gap := ipp.DisplayColumns - len(label) - len(value); gap > 0 {
-		return label + strings.Repeat(" ", gap) + value
+	for _, v := range []string{value, amount.Plain()} {
+		if gap := ipp.DisplayColumns - len(label) - len(v); gap > 0 {
+			return label + strings.Repeat(" ", gap) + v
+		}
 	}
 	return value
 }
