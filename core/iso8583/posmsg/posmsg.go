@@ -142,6 +142,7 @@ const (
 	KindSettlement
 	KindBatchUpload
 	KindResponse
+	KindQRSale // a UnionPay QR sale (qr.go)
 )
 
 // isResponseMTI reports whether mti is four digits with an odd third digit (the
@@ -168,6 +169,8 @@ func KindOf(m iso8583.Message) Kind {
 		return KindSale
 	case m.MTI == MTIFinancial && typeCode == TypeVoid:
 		return KindVoid
+	case m.MTI == MTIFinancial && typeCode == TypeQRSale:
+		return KindQRSale
 	case m.MTI == MTIAdvice && typeCode == TypeRefund:
 		return KindRefund
 	case m.MTI == MTIAdvice && typeCode == TypeOfflineAdvice:

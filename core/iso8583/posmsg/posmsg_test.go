@@ -28,7 +28,7 @@ func roundTrip(t *testing.T, m iso8583.Message) iso8583.Message {
 }
 
 // publishedMessage unpacks the message of a published frame.
-func publishedMessage(t *testing.T, frame string) iso8583.Message {
+func publishedMessage(t testing.TB, frame string) iso8583.Message {
 	t.Helper()
 	m, err := iso8583.UnionPay.Unpack(isotest.Hex(t, frame)[isotest.FrameHeaderSize:])
 	if err != nil {
@@ -93,10 +93,10 @@ func TestSaleMatchesPublishedSwipeSale(t *testing.T) {
 	}
 }
 
-// The published QR sale has DE60.1 26: not one of this package's kinds.
-func TestPublishedQRSaleIsNotASale(t *testing.T) {
+// The published QR sale has DE60.1 26: a QR sale (qr.go), not a card sale.
+func TestPublishedQRSaleIsNotACardSale(t *testing.T) {
 	qr := publishedMessage(t, isotest.QRSaleFrame)
-	if k := KindOf(qr); k != KindUnknown {
+	if k := KindOf(qr); k != KindQRSale {
 		t.Errorf("KindOf = %v", k)
 	}
 	if _, err := ParseSale(qr); !errors.Is(err, ErrKind) {

@@ -159,7 +159,7 @@ func buildCard(r cardRequest, mti string, pinAllowed bool) (iso8583.Message, err
 
 // prepare checks a transaction before building and fills PIN defaults.
 func (c *CardTransaction) prepare(pinAllowed bool) error {
-	if c.Card.PAN == "" && c.Card.Track2 == "" {
+	if c.Card.PAN == "" && c.Card.Track2 == "" && !IsQREntry(c.Card.EntryMode) { // a QR void or refund names no card
 		return fmt.Errorf("posmsg: %w: the card needs a PAN (DE2) or track 2 (DE35)", ErrMissing)
 	}
 	if len(c.PIN.Block) == 0 {
