@@ -230,7 +230,7 @@ func (r *CardReader) contactlessCommand(cmd crt.Command, ok positive, refuse neg
 		}
 		r.field.Reset()
 		r.active = true
-		act := crt.Activation{ATQA: contactlessATQ, UID: cardUID(r.field), SAK: sakISO14443_4, ATS: atsFromATR(r.field.ATR())}
+		act := crt.Activation{ATQA: atqaFor(cardUID(r.field)), UID: cardUID(r.field), SAK: sakISO14443_4, ATS: atsFromATR(r.field.ATR())}
 		return ok(act.Bytes())
 	case 0x31: // deactivate
 		r.active = false
@@ -278,9 +278,21 @@ func atsFromATR(atr []byte) []byte {
 	return append([]byte{byte(2 + len(hist)), 0x08}, hist...)
 }
 
-// cardUID is a 4-byte random-ID UID (first byte 08H) that stays the same for a card
-// with the same ATR.
+// atqaFor is the ATQA of a card with this UID: bits 7-8 say its size (ISO/IEC
+// 14443-3, 6.5.2.1); a double-size UID answers as a DESFire does (03 44).
+func atqaFor(uid []byte) [2]byte {
+	if len(uid) == 7 {
+		return [2]byte{0x03, 0x44}
+	}
+	return contactlessATQ
+}
+
+// cardUID is the card's own UID when it has one (a StoreCard), else a 4-byte
+// random-ID UID (first byte 08H) that stays the same for a card with the same ATR.
 func cardUID(card CardApp) []byte {
+	if u, ok := card.(interface{ UID() []byte }); ok {
+		return u.UID()
+	}
 	sum := sha256.Sum256(card.ATR())
 	return append([]byte{0x08}, sum[:3]...)
 }

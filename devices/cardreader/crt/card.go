@@ -25,6 +25,10 @@ type Card struct {
 // from its ATS (PC/SC part 3, 3.1.3.2.3.1), so that both readers report the same.
 func (c *Card) ATR() []byte { return append([]byte(nil), c.atr...) }
 
+// UID is a tapped card's UID from its activation (ISO/IEC 14443-3 anticollision),
+// nil for an inserted card.
+func (c *Card) UID() []byte { return append([]byte(nil), c.uid...) }
+
 // Contactless reports whether the card was tapped rather than inserted.
 func (c *Card) Contactless() bool { return c.contactless }
 
