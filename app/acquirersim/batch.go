@@ -26,7 +26,7 @@ func (s *Server) void(req iso8583.Message) (posmsg.Response, error) {
 	switch {
 	case orig == nil || orig.Kind != Sale || orig.Terminal != c.Terminal.ID:
 		code = "25" // original not found
-	case orig.pan != c.Card.PAN:
+	case !sameCard(orig, c.Card):
 		code = "14"
 	case orig.Status != Approved || orig.Batch != c.Batch || orig.Refunded > 0:
 		code = "12" // already voided or reversed, settled, or partly refunded
@@ -34,6 +34,9 @@ func (s *Server) void(req iso8583.Message) (posmsg.Response, error) {
 		code = "64"
 	}
 	t := s.record(c, Void, code)
+	if orig != nil && orig.QR {
+		t.MaskedPAN, t.QR = orig.MaskedPAN, true
+	}
 	if t.Status == Approved {
 		s.credit(orig.pan, orig.Amount)
 		orig.Status, t.original, t.Domestic = Voided, orig, orig.Domestic
@@ -61,7 +64,7 @@ func (s *Server) refund(req iso8583.Message) (posmsg.Response, error) {
 	switch {
 	case orig == nil || (orig.Kind != Sale && orig.Kind != Advice):
 		code = "25"
-	case orig.pan != c.Card.PAN:
+	case !sameCard(orig, c.Card):
 		code = "14"
 	case orig.Status != Approved:
 		code = "12"
@@ -69,6 +72,9 @@ func (s *Server) refund(req iso8583.Message) (posmsg.Response, error) {
 		code = "64"
 	}
 	t := s.record(c, Refund, code)
+	if orig != nil && orig.QR {
+		t.MaskedPAN, t.QR = orig.MaskedPAN, true
+	}
 	if t.Status == Approved {
 		s.credit(orig.pan, t.Amount)
 		orig.Refunded += t.Amount

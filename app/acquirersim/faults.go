@@ -10,7 +10,7 @@ import (
 // a till must survive without charging a customer twice or losing an approval.
 type Fault struct {
 	// Kind is the kind of request it hits (posmsg.KindSale, KindReversal, ...);
-	// KindUnknown hits any request.
+	// KindUnknown hits any request. KindSale hits QR sales too (KindQRSale only them).
 	Kind posmsg.Kind
 	// Times is how many requests it hits; 0 means once, -1 every one until Clear.
 	Times int
@@ -47,7 +47,7 @@ func (s *Server) ClearFaults() {
 // hold s.mu.
 func (s *Server) takeFault(k posmsg.Kind) Fault {
 	for i, f := range s.faults {
-		if f.Kind != posmsg.KindUnknown && f.Kind != k {
+		if f.Kind != posmsg.KindUnknown && f.Kind != k && (f.Kind != posmsg.KindSale || k != posmsg.KindQRSale) {
 			continue
 		}
 		hit := *f

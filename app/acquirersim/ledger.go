@@ -44,6 +44,7 @@ type Txn struct {
 	Amount         int64 // fen
 	MaskedPAN      string
 	Domestic       bool // a UnionPay card (number starting 62): "内卡" in settlement
+	QR             bool // paid with a UnionPay QR payment code (MaskedPAN is the code's)
 	RRN            posmsg.RRN
 	AuthCode       string
 	ResponseCode   string
@@ -152,6 +153,8 @@ func (s *Server) process(req iso8583.Message, kind posmsg.Kind) (posmsg.Response
 		return s.echo(req, "00"), nil
 	case posmsg.KindSale:
 		return s.sale(req)
+	case posmsg.KindQRSale:
+		return s.qrSale(req)
 	case posmsg.KindVoid:
 		return s.void(req)
 	case posmsg.KindRefund:

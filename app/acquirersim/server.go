@@ -77,6 +77,7 @@ type Server struct {
 	ledger   ledger
 	faults   []*Fault
 	counts   map[posmsg.Kind]int
+	qr       qrState // the UnionPay app's wallets and codes (qr.go)
 	conns    map[net.Conn]bool
 	closed   bool
 	wg       sync.WaitGroup
