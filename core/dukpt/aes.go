@@ -60,8 +60,9 @@ func (t KeyType) Bits() int {
 	}
 }
 
-// aesKeyType is the type of an AES key of n bytes, the only kind DUKPT derives with.
-func aesKeyType(n int) (KeyType, error) {
+// AESKeyTypeOf is the type of an AES key of n bytes (16, 24 or 32), the only kind
+// AES DUKPT derives with.
+func AESKeyTypeOf(n int) (KeyType, error) {
 	switch n {
 	case 16:
 		return AES128, nil
@@ -132,7 +133,7 @@ func deriveAES(key []byte, data [16]byte) ([]byte, error) {
 // DeriveAESInitialKey derives a device's initial key from an AES BDK (16, 24 or 32
 // bytes) and the device's initial key ID; the initial key has the BDK's type.
 func DeriveAESInitialKey(bdk []byte, initialKeyID [8]byte) ([]byte, error) {
-	keyType, err := aesKeyType(len(bdk))
+	keyType, err := AESKeyTypeOf(len(bdk))
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func DeriveAESInitialKey(bdk []byte, initialKeyID [8]byte) ([]byte, error) {
 // the transaction the KSN counts: the key the device's originator hands out for it
 // and from which its working keys come (X9.24-3 6.1).
 func AESTransactionKey(initialKey []byte, ksn AESKSN) ([]byte, error) {
-	keyType, err := aesKeyType(len(initialKey))
+	keyType, err := AESKeyTypeOf(len(initialKey))
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +175,7 @@ func AESWorkingKey(transactionKey []byte, ksn AESKSN, usage KeyUsage, keyType Ke
 	if keyType.Bits() == 0 {
 		return nil, fmt.Errorf("dukpt: unknown key type %04X", uint16(keyType))
 	}
-	if _, err := aesKeyType(len(transactionKey)); err != nil {
+	if _, err := AESKeyTypeOf(len(transactionKey)); err != nil {
 		return nil, err
 	}
 	return deriveAES(transactionKey, derivationData(usage, keyType, counterData(ksn.InitialKeyID(), ksn.Counter())))

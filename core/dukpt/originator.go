@@ -139,7 +139,7 @@ type AESOriginator struct {
 // NewAESOriginator loads an AES initial key (16, 24 or 32 bytes) and its initial key
 // ID. The caller should zero its copy of the initial key afterwards.
 func NewAESOriginator(initialKey []byte, initialKeyID [8]byte) (*AESOriginator, error) {
-	keyType, err := aesKeyType(len(initialKey))
+	keyType, err := AESKeyTypeOf(len(initialKey))
 	if err != nil {
 		return nil, err
 	}

@@ -13,8 +13,9 @@ import (
 
 // PINPad is the serial PIN pad as the EMV kernel's kernel.PINPad: it shows the amount,
 // asks the customer for the PIN bound to the card's PAN and hands the kernel only the
-// ISO 9564 format 0 block the pad encrypted under its DUKPT key, with the KSN. The
-// clear PIN never leaves the pad.
+// ISO 9564 block the pad encrypted under its DUKPT key, with the KSN: format 0 under
+// TDES DUKPT or format 4 under AES DUKPT, as the pad is configured. The clear PIN
+// never leaves the pad.
 type PINPad struct {
 	Pad *pinpad.Pad
 }
@@ -38,5 +39,5 @@ func (p PINPad) OnlinePIN(ctx context.Context, req kernel.PINRequest) (kernel.En
 	case err != nil:
 		return kernel.EncipheredPIN{}, err
 	}
-	return kernel.EncipheredPIN{Block: bytes.Clone(pin.Block[:]), KSN: bytes.Clone(pin.KSN[:]), Format: 0}, nil
+	return kernel.EncipheredPIN{Block: bytes.Clone(pin.Block), KSN: bytes.Clone(pin.KSN), Format: pin.Format()}, nil
 }

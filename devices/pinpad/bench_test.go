@@ -83,7 +83,7 @@ func transactionBytes(b *testing.B) int {
 		b.Fatal(err)
 	}
 	display, _ := ipp.DisplayRequest(prompt)
-	request, _ := ipp.PINRequest(testPAN)
+	request, _ := ipp.PINRequest(testPAN, ipp.TDES)
 	_, ksn := sim.PINPadTestKeys()
 	total := 0
 	for _, f := range []ipp.Frame{display, request, ipp.PINBlockResponse(ksn.WithCounter(1), [8]byte{})} {

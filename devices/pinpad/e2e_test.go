@@ -19,6 +19,7 @@ import (
 	"tilldesk/core/dukpt"
 	"tilldesk/core/money"
 	"tilldesk/core/pinblock"
+	"tilldesk/devices/pinpad/ipp"
 	"tilldesk/devices/serialport"
 	"tilldesk/devices/sim"
 )
@@ -159,12 +160,16 @@ func result(t testing.TB, out <-chan pinResult) pinResult {
 func issuerPIN(t testing.TB, pin EncryptedPIN, pan string) string {
 	t.Helper()
 	bdk, _ := sim.PINPadTestKeys()
-	ipek := dukpt.DeriveIPEK(bdk, pin.KSN)
-	key, err := dukpt.TransactionKey(ipek, pin.KSN)
-	if err != nil {
-		t.Fatalf("transaction key for KSN %s: %v", pin.KSN, err)
+	if pin.Key != ipp.TDES || len(pin.KSN) != 10 || len(pin.Block) != 8 {
+		t.Fatalf("not a TDES DUKPT PIN: %v", pin)
 	}
-	block := dukpt.DecryptPINBlock(key, pin.Block) // the PIN variant is applied inside
+	ksn := dukpt.KSN(pin.KSN)
+	ipek := dukpt.DeriveIPEK(bdk, ksn)
+	key, err := dukpt.TransactionKey(ipek, ksn)
+	if err != nil {
+		t.Fatalf("transaction key for KSN %s: %v", ksn, err)
+	}
+	block := dukpt.DecryptPINBlock(key, [8]byte(pin.Block)) // the PIN variant is applied inside
 	digits, err := pinblock.DecodeFormat0(block, pan)
 	if err != nil {
 		t.Fatalf("decrypted block does not decode for the PAN: %v", err)
@@ -203,7 +208,7 @@ func TestPINEntry(t *testing.T) {
 				t.Errorf("issuer recovers PIN %q", got)
 			}
 			_, initial := sim.PINPadTestKeys()
-			if res.pin.KSN != initial.WithCounter(1) {
+			if first := initial.WithCounter(1); !bytes.Equal(res.pin.KSN, first[:]) {
 				t.Errorf("KSN %s, want the first transaction of %s", res.pin.KSN, initial)
 			}
 			if s := fmt.Sprint(res.pin); strings.Contains(s, fmt.Sprintf("%X", res.pin.Block)) {
@@ -251,7 +256,7 @@ func TestKSNCounterAdvancesPerTransaction(t *testing.T) {
 	r := newRig(t, rigOptions{baud: 115200})
 	ctx := timeout(t, 30*time.Second)
 	pins := []string{"1234", "0000", "987654321012", "55555", "4321"}
-	var blocks [][8]byte
+	var blocks [][]byte
 	for i, want := range pins {
 		out := r.requestPIN(t, ctx, testPAN, money.Yuan(int64(i+1)))
 		r.customerTypes(t, want)
@@ -259,7 +264,7 @@ func TestKSNCounterAdvancesPerTransaction(t *testing.T) {
 		if res.err != nil {
 			t.Fatalf("transaction %d: %v", i+1, res.err)
 		}
-		if got := res.pin.KSN.Counter(); got != uint32(i+1) {
+		if got := dukpt.KSN(res.pin.KSN).Counter(); got != uint32(i+1) {
 			t.Errorf("transaction %d has counter %d", i+1, got)
 		}
 		if got := issuerPIN(t, res.pin, testPAN); got != want {
@@ -273,8 +278,8 @@ func TestKSNCounterAdvancesPerTransaction(t *testing.T) {
 	// Same PIN, same PAN, another transaction: another key, another block.
 	out := r.requestPIN(t, ctx, testPAN, 1)
 	r.customerTypes(t, "1234")
-	if res := result(t, out); res.err != nil || res.pin.Block == blocks[0] {
-		t.Errorf("repeat of PIN 1234: %v, same block %v", res.err, res.pin.Block == blocks[0])
+	if res := result(t, out); res.err != nil || bytes.Equal(res.pin.Block, blocks[0]) {
+		t.Errorf("repeat of PIN 1234: %v, same block %v", res.err, bytes.Equal(res.pin.Block, blocks[0]))
 	}
 }
 
@@ -299,10 +304,10 @@ func TestCustomerClearsAndRetypes(t *testing.T) {
 	}
 }
 
-func TestCustomerCancels(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	ctx := timeout(t, 20*time.Second)
-	out := r.requestPIN(t, ctx, testPAN, 5_00)
+// customerCancels types two digits and presses CANCEL: the PIN request in progress
+// must end with ErrCancelled.
+func (r *rig) customerCancels(t testing.TB, out <-chan pinResult) {
+	t.Helper()
 	if err := r.sim.PressDigits("12"); err != nil {
 		t.Fatal(err)
 	}
@@ -312,8 +317,14 @@ func TestCustomerCancels(t *testing.T) {
 	if res := result(t, out); !errors.Is(res.err, ErrCancelled) {
 		t.Fatalf("RequestPIN error %v, want ErrCancelled", res.err)
 	}
+}
+
+func TestCustomerCancels(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	ctx := timeout(t, 20*time.Second)
+	r.customerCancels(t, r.requestPIN(t, ctx, testPAN, 5_00))
 	// The pad serves the next customer.
-	out = r.requestPIN(t, ctx, testPAN, 5_00)
+	out := r.requestPIN(t, ctx, testPAN, 5_00)
 	r.customerTypes(t, "2468")
 	if res := result(t, out); res.err != nil || issuerPIN(t, res.pin, testPAN) != "2468" {
 		t.Fatalf("after a cancel: %v", res.err)

@@ -36,17 +36,22 @@ func (p *Pad) ShowAmount(ctx context.Context, amount money.Amount) error {
 
 // RequestPIN shows the amount and asks the customer for the PIN of the card with
 // this PAN (packets Z2 and Z60), and returns the PIN block the pad encrypted under
-// DUKPT with its KSN (packet 73). It returns an error wrapping:
+// DUKPT of Config.Key's scheme with its KSN (packet 73). It returns an error
+// wrapping:
 //   - ErrCancelled when the customer cancels at the pad,
 //   - ErrNoPIN when the customer presses ENTER without a PIN,
 //   - ErrAborted or the context's error when the till cancels (the pad is then
 //     told to stop with packet 72),
 //   - devices.ErrTimeout when no PIN comes within EntryTimeout (likewise),
-//   - ErrRefused when the pad refuses the request (no key, key used up),
+//   - ErrRefused when the pad refuses the request (no key, key used up, a pad that
+//     does not hold a key of the scheme asked for),
 //   - ErrInvalidPAN for a PAN that is not 8 to 19 digits,
 //   - devices.ErrUnplugged, devices.ErrProtocol and the like when the line fails.
 func (p *Pad) RequestPIN(ctx context.Context, pan string, amount money.Amount) (EncryptedPIN, error) {
-	request, err := ipp.PINRequest(pan)
+	if !p.cfg.Key.Valid() {
+		return EncryptedPIN{}, fmt.Errorf("pinpad: request PIN: %w: unknown key scheme %v", devices.ErrBadConfig, p.cfg.Key)
+	}
+	request, err := ipp.PINRequest(pan, p.cfg.Key)
 	if err != nil {
 		return EncryptedPIN{}, fmt.Errorf("pinpad: request PIN: %w: %d digits", ErrInvalidPAN, len(pan))
 	}
@@ -108,7 +113,7 @@ func (p *Pad) exchangePIN(ctx context.Context, display, request ipp.Frame) (Encr
 	if typ := ipp.PacketType(frame); typ != ipp.TypePINResponse {
 		return EncryptedPIN{}, fmt.Errorf("pad answered Z60 with packet %q: %w", typ, devices.ErrProtocol)
 	}
-	resp, err := ipp.ParsePINResponse(frame)
+	resp, err := ipp.ParsePINResponse(frame, p.cfg.Key)
 	var refusal *ipp.EntryError
 	switch {
 	case errors.As(err, &refusal):
@@ -119,8 +124,8 @@ func (p *Pad) exchangePIN(ctx context.Context, display, request ipp.Frame) (Encr
 		p.log.Info("customer entered no PIN")
 		return EncryptedPIN{}, ErrNoPIN
 	}
-	pin := EncryptedPIN{KSN: resp.KSN, Block: resp.Block}
-	p.log.Info("PIN entered", "ksn", pin.KSN.String())
+	pin := EncryptedPIN{Key: resp.Key, KSN: resp.KSN, Block: resp.Block}
+	p.log.Info("PIN entered", "key", pin.Key.String(), "ksn", fmt.Sprintf("%X", pin.KSN))
 	return pin, nil
 }
 

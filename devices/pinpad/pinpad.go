@@ -4,10 +4,12 @@
 // its DUKPT key with the key serial number (KSN), cancels PIN entry, and checks the
 // pad's DUKPT engine.
 //
-// The clear PIN never reaches the till: the pad builds the ISO 9564 format 0 block
-// from the PIN and the PAN and encrypts it under the transaction's DUKPT PIN key.
-// The till passes the encrypted block and the KSN to the acquirer, who decrypts with
-// the BDK. This package never logs a PAN (only its first six and last four digits),
+// The clear PIN never reaches the till: the pad builds the ISO 9564 block from the
+// PIN and the PAN and encrypts it under the transaction's DUKPT PIN key: format 0
+// under TDES DUKPT (ANSI X9.24-1), the vendor's packets, or, with Config.Key set to
+// ipp.AES, format 4 under AES DUKPT (ANSI X9.24-3), Tilldesk's extension of the
+// packet set (devices/pinpad/ipp, aes.go). The till passes the encrypted block and
+// the KSN to the acquirer, who decrypts with the BDK. This package never logs a PAN (only its first six and last four digits),
 // a PIN block or key material.
 //
 // Every read is bounded: ACKs by Config.AckTimeout, answers by ResponseTimeout, the
@@ -22,8 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"tilldesk/core/dukpt"
 	"tilldesk/devices"
+	"tilldesk/devices/pinpad/ipp"
 )
 
 // Why a PIN request ended without a PIN block. Errors from the Pad wrap one of these
@@ -45,16 +47,24 @@ var (
 	ErrDisplayText = errors.New("text does not fit the PIN pad's display")
 )
 
-// EncryptedPIN is the pad's answer to a PIN request: the ISO 9564 format 0 PIN block
-// encrypted under the DUKPT PIN key of the transaction that KSN identifies. The block
-// is opaque to the till; String and logs never show it.
+// EncryptedPIN is the pad's answer to a PIN request: the ISO 9564 PIN block
+// encrypted under the DUKPT PIN key of the transaction that KSN identifies. Under
+// TDES DUKPT the block is 8 bytes of format 0 and the KSN 10 bytes; under AES DUKPT
+// 16 bytes of format 4 and 12. The block is opaque to the till; String and logs never
+// show it.
 type EncryptedPIN struct {
-	KSN   dukpt.KSN
-	Block [8]byte
+	Key   ipp.KeyScheme
+	KSN   []byte
+	Block []byte
 }
 
-// String shows the KSN only.
-func (e EncryptedPIN) String() string { return "encrypted PIN block, KSN " + e.KSN.String() }
+// Format is the ISO 9564 format of the block: 0 (TDES) or 4 (AES).
+func (e EncryptedPIN) Format() byte { return e.Key.Format() }
+
+// String shows the scheme and the KSN only.
+func (e EncryptedPIN) String() string {
+	return fmt.Sprintf("encrypted PIN block (%v), KSN %X", e.Key, e.KSN)
+}
 
 // LogValue keeps the PIN block out of structured logs.
 func (e EncryptedPIN) LogValue() slog.Value { return slog.StringValue(e.String()) }
@@ -70,6 +80,9 @@ type Config struct {
 	// EntryTimeout is how long the customer has to enter the PIN before the till
 	// cancels. 0 means DefaultEntryTimeout.
 	EntryTimeout time.Duration
+	// Key is the DUKPT scheme the pad holds, which every PIN request asks for: ipp.TDES
+	// (the zero value) or ipp.AES.
+	Key ipp.KeyScheme
 	// Currency is the code shown before amounts (the pad shows ASCII only, so not
 	// "¥"). "" means "CNY".
 	Currency string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -17,12 +18,17 @@ import (
 // speaking the protocol of devices/pinpad/ipp: it ACKs and NAKs frames by their LRC,
 // resends its own frames on NAK or silence and gives up with EOT after three tries,
 // shows Z2 text, takes a PIN for Z60 from its keypad (which the tests or the demo
-// window press), and answers with packet 73: the ISO 9564 format 0 PIN block
-// encrypted under the DUKPT PIN key of the next transaction counter, with its KSN.
+// window press), and answers with packet 73: the ISO 9564 PIN block encrypted under
+// the DUKPT PIN key of the next transaction counter, with its KSN. A pad loaded with
+// TDES DUKPT keys sends format 0 blocks in the vendor's packet 73; one loaded with
+// AES DUKPT keys (PINPadConfig.Key ipp.AES) sends format 4 blocks in Tilldesk's
+// extended 73 (devices/pinpad/ipp, aes.go). A Z60 asking for the other scheme is
+// refused with entry error 5.
 //
 // Like a real pad it holds only its future DUKPT keys (a dukpt.TDESOriginator loaded
-// from an IPEK), never the BDK; the clear PIN exists only inside it and is erased as
-// soon as the block is encrypted. Nothing it logs or returns shows a PIN or a PAN.
+// from an IPEK, or a dukpt.AESOriginator loaded from an AES initial key), never the
+// BDK; the clear PIN exists only inside it and is erased as soon as the block is
+// encrypted. Nothing it logs or returns shows a PIN or a PAN.
 //
 // Faults for tests: CorruptNext (bad LRC), IgnoreNext (no answer), NAKNext (NAK
 // storm), SendGarbage, and Unplug.
@@ -43,10 +49,20 @@ type PINPad struct {
 
 // PINPadConfig sets up a simulated PIN pad.
 type PINPadConfig struct {
-	// IPEK and KSN are the initial key and key serial number injected into the pad
-	// (the counter bits of KSN are ignored).
+	// Key is the DUKPT scheme of the keys injected: ipp.TDES (the zero value) loads
+	// IPEK and KSN, ipp.AES loads AESInitialKey and AESInitialKeyID.
+	Key ipp.KeyScheme
+	// IPEK and KSN are the TDES initial key and key serial number injected into the
+	// pad (the counter bits of KSN are ignored).
 	IPEK [16]byte
 	KSN  dukpt.KSN
+	// AESInitialKey (16, 24 or 32 bytes) and AESInitialKeyID are the AES DUKPT
+	// initial key and its initial key ID (ANSI X9.24-3). The PIN encryption key the
+	// pad derives has the initial key's type.
+	AESInitialKey   []byte
+	AESInitialKeyID [8]byte
+	// Random fills format 4 PIN fields; nil means crypto/rand.
+	Random io.Reader
 	// Engine is the DUKPT engine packet 25 reports: '0' (the default), '1' or '2'.
 	Engine byte
 	// EntryTimeout is the pad's own PIN entry timer: when it runs out the pad ends
@@ -95,8 +111,9 @@ func StartPINPad(cfg PINPadConfig) (*PINPad, error) {
 	return p, nil
 }
 
-// NewPINPad starts a simulated PIN pad on pty. It loads cfg.IPEK into the pad's DUKPT
-// originator; the caller should zero its copy of the IPEK afterwards.
+// NewPINPad starts a simulated PIN pad on pty. It loads the keys of cfg.Key's scheme
+// into the pad's DUKPT originator and erases cfg.AESInitialKey; the caller should
+// zero its own copies of the keys afterwards.
 func NewPINPad(pty *PTY, cfg PINPadConfig) (*PINPad, error) {
 	if cfg.Engine == 0 {
 		cfg.Engine = '0'
@@ -107,11 +124,10 @@ func NewPINPad(pty *PTY, cfg PINPadConfig) (*PINPad, error) {
 	if cfg.AckTimeout <= 0 {
 		cfg.AckTimeout = defaultPadAckTimeout
 	}
-	keys, err := dukpt.NewTDESOriginator(cfg.IPEK, cfg.KSN)
+	keys, err := loadPadKeys(&cfg)
 	if err != nil {
-		return nil, fmt.Errorf("sim pinpad: load IPEK: %w", err)
+		return nil, err
 	}
-	clear(cfg.IPEK[:])
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ const padMaxTransmissions = 3
 
 // padSession is the pad's state, owned by the run goroutine and guarded by PINPad.mu.
 type padSession struct {
-	keys    *dukpt.TDESOriginator
+	keys    padKeys
 	dec     ipp.Decoder
 	state   padState
 	display [2]string
@@ -222,10 +223,14 @@ func (p *PINPad) show(text string) {
 // startEntry begins taking a PIN for a Z60, or refuses it with a 73 error code.
 func (p *PINPad) startEntry(f ipp.Frame) {
 	s := &p.session
-	pan, err := ipp.ParsePINRequest(f)
+	pan, key, err := ipp.ParsePINRequest(f)
 	switch {
 	case err != nil:
 		p.refuse(ipp.EntryAccount)
+		return
+	case key != s.keys.scheme():
+		p.log.Debug("PIN request for keys the pad does not hold", "asked", key.String(), "holds", s.keys.scheme().String())
+		p.refuse(ipp.EntryNotDUKPT)
 		return
 	case s.keys.Exhausted():
 		p.refuse(ipp.EntryExhausted)
@@ -280,7 +285,7 @@ func (p *PINPad) enter() {
 	switch n := len(s.digits); {
 	case n == 0:
 		p.endEntry("PLEASE WAIT")
-		p.send(ipp.NoPINResponse())
+		p.send(ipp.NoPINResponse(s.keys.scheme()))
 	case n < pinblock.MinPINLength:
 		return
 	default:
@@ -288,30 +293,25 @@ func (p *PINPad) enter() {
 	}
 }
 
-// encryptPIN builds the ISO 9564 format 0 block from the PIN and the PAN, encrypts
-// it under the PIN key of the next DUKPT transaction, erases the clear PIN and the
-// keys, and sends packet 73.
+// encryptPIN builds the ISO 9564 block of the pad's scheme from the PIN and the PAN,
+// encrypts it under the PIN key of the next DUKPT transaction, erases the clear PIN
+// and the keys, and sends packet 73.
 func (p *PINPad) encryptPIN() {
 	s := &p.session
-	pan := s.pan
-	clearBlock, err := pinblock.EncodeFormat0(s.digits, pan)
+	frame, ksn, err := s.keys.encrypt(s.digits, s.pan)
 	p.endEntry("PLEASE WAIT")
-	if err != nil {
+	switch {
+	case errors.Is(err, dukpt.ErrExhausted):
+		p.refuse(ipp.EntryExhausted)
+		return
+	case err != nil:
+		p.log.Debug("PIN not encrypted", "err", err)
 		p.refuse(ipp.EntryTooShort)
 		return
 	}
-	ksn, transactionKey, err := s.keys.Next()
-	if err != nil {
-		clear(clearBlock[:])
-		p.refuse(ipp.EntryExhausted)
-		return
-	}
-	encrypted := dukpt.EncryptPINBlock(transactionKey, clearBlock) // applies the PIN variant itself
-	clear(transactionKey[:])
-	clear(clearBlock[:])
 	s.blocks++
-	p.log.Info("PIN block encrypted", "ksn", ksn.String())
-	p.send(ipp.PINBlockResponse(ksn, encrypted))
+	p.log.Info("PIN block encrypted", "key", s.keys.scheme().String(), "ksn", ksn)
+	p.send(frame)
 }
 
 // endEntry leaves PIN entry, erasing the PIN typed and the PAN.

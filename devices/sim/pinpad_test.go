@@ -88,10 +88,10 @@ func (r *rawTill) expectSilence(d time.Duration) {
 	}
 }
 
-// startEntry sends a Z60 and waits until the pad takes the PIN.
-func (r *rawTill) startEntry() {
+// startEntry sends a Z60 for the scheme and waits until the pad takes the PIN.
+func (r *rawTill) startEntry(key ipp.KeyScheme) {
 	r.t.Helper()
-	req, err := ipp.PINRequest(rawTestPAN)
+	req, err := ipp.PINRequest(rawTestPAN, key)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestPINPadAcksAndNaks(t *testing.T) {
 
 func TestPINPadEncryptsAndResends(t *testing.T) {
 	r := newRawTill(t, TestPINPadConfig())
-	r.startEntry()
+	r.startEntry(ipp.TDES)
 	if err := r.pad.PressDigits("4315"); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestPINPadEncryptsAndResends(t *testing.T) {
 
 func TestPINPadCancelDuringEntry(t *testing.T) {
 	r := newRawTill(t, TestPINPadConfig())
-	r.startEntry()
+	r.startEntry(ipp.TDES)
 	r.pad.PressDigits("12")
 	r.send(r.frame(ipp.CancelRequest()))
 	r.expect([]byte{ipp.EOT}) // 72 during entry: EOT, no ACK

@@ -14,10 +14,15 @@
 //     guides leave implicit, and its messages Z2 and 72 spell out display and cancel.
 //     Cited as "PP791 manual".
 //
+// AES DUKPT is not in these guides. The AES mode of Z60 and 73 (aes.go) is
+// Tilldesk's own extension of this packet set, for ANSI X9.24-3 keys and ISO 9564
+// format 4 blocks: no public document found defines a serial PIN pad packet that
+// returns an AES DUKPT block, and no real IPP pad speaks it.
+//
 // It is a codec only: frames to bytes and back (this file and decoder.go), and the
-// packets the till uses (packets.go, pinblock.go). The ACK/NAK/EOT exchange around
-// them is driven by devices/pinpad (the till's side) and devices/sim (the simulated
-// PIN pad).
+// packets the till uses (packets.go, pinblock.go, aes.go). The ACK/NAK/EOT exchange
+// around them is driven by devices/pinpad (the till's side) and devices/sim (the
+// simulated PIN pad).
 //
 // Two framings share the line. Management packets travel as <SI>body<SO>{LRC}, PIN
 // and display packets as <STX>body<ETX>{LRC}; the body starts with the packet type

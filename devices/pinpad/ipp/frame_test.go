@@ -166,7 +166,7 @@ func TestDecoderResetDropsPartialFrame(t *testing.T) {
 }
 
 func TestStringsHideSecrets(t *testing.T) {
-	req, err := PINRequest("4761739001010010")
+	req, err := PINRequest("4761739001010010", TDES)
 	if err != nil {
 		t.Fatal(err)
 	}

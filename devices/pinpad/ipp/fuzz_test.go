@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"tilldesk/core/dukpt"
 	"tilldesk/devices"
 )
 
@@ -15,8 +16,10 @@ import (
 // The seed corpus is in testdata/fuzz/FuzzDecoder.
 func FuzzDecoder(f *testing.F) {
 	display, _ := DisplayRequest("AMOUNT CNY 12.34ENTER PIN")
-	request, _ := PINRequest("4761739001010010")
-	for _, frame := range []Frame{display, request, CancelRequest(), EngineCheckRequest(), NoPINResponse()} {
+	request, _ := PINRequest("4761739001010010", TDES)
+	aesRequest, _ := PINRequest("4761739001010010", AES)
+	for _, frame := range []Frame{display, request, aesRequest, CancelRequest(), EngineCheckRequest(), NoPINResponse(TDES),
+		NoPINResponse(AES), AESPINBlockResponse(dukpt.NewAESKSN([8]byte{0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56}, 1), [16]byte{0xA9})} {
 		b, _ := Encode(frame)
 		f.Add(b)
 	}
@@ -69,15 +72,10 @@ func checkParsers(t *testing.T, data []byte) {
 		var errs []error
 		_, _, err := ParseDisplayRequest(frame)
 		errs = append(errs, err)
-		_, err = ParsePINRequest(frame)
+		_, _, err = ParsePINRequest(frame)
 		errs = append(errs, err)
-		r, err := ParsePINResponse(frame)
-		errs = append(errs, err)
-		if err == nil && r.Entered {
-			again, err := ParsePINResponse(PINBlockResponse(r.KSN, r.Block))
-			if err != nil || again != r {
-				t.Fatalf("PIN response %+v does not survive a round trip: %+v, %v", r, again, err)
-			}
+		for _, key := range []KeyScheme{TDES, AES} {
+			errs = append(errs, checkPINResponseRoundTrip(t, frame, key))
 		}
 		_, err = ParseEngineCheckResponse(frame)
 		errs = append(errs, err)
@@ -88,4 +86,53 @@ func checkParsers(t *testing.T, data []byte) {
 			}
 		}
 	}
+}
+
+// FuzzPINResponse feeds ParsePINResponse arbitrary packet 73 bodies for both key
+// schemes: it must not panic, must fail with ErrPacket or an *EntryError, and every
+// response it accepts must hold a KSN and a block of the scheme's sizes and re-encode
+// to a packet that parses the same. The seed corpus is in
+// testdata/fuzz/FuzzPINResponse.
+func FuzzPINResponse(f *testing.F) {
+	ksn := dukpt.KSN{0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0x00, 0x01}
+	aesKSN := dukpt.NewAESKSN([8]byte{0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56}, 1)
+	for _, frame := range []Frame{PINBlockResponse(ksn, [8]byte{0x1B}), AESPINBlockResponse(aesKSN, [16]byte{0xA9}),
+		NoPINResponse(TDES), NoPINResponse(AES)} {
+		f.Add(frame.Body)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, key := range []KeyScheme{TDES, AES} {
+			err := checkPINResponseRoundTrip(t, Frame{Framing: Text, Body: body}, key)
+			var entry *EntryError
+			if err != nil && !errors.Is(err, ErrPacket) && !errors.As(err, &entry) {
+				t.Fatalf("%v: parse error %v is neither ErrPacket nor an entry error", key, err)
+			}
+		}
+	})
+}
+
+// checkPINResponseRoundTrip parses frame as a packet 73 of scheme key; a PIN it
+// accepts must have the scheme's sizes and survive re-encoding. It returns the parse
+// error.
+func checkPINResponseRoundTrip(t *testing.T, frame Frame, key KeyScheme) error {
+	t.Helper()
+	r, err := ParsePINResponse(frame, key)
+	if err != nil || !r.Entered {
+		return err
+	}
+	if r.Key != key || len(r.KSN) != key.KSNSize() || len(r.Block) != key.BlockSize() {
+		t.Fatalf("%v response with a %d-byte KSN and a %d-byte block", key, len(r.KSN), len(r.Block))
+	}
+	var again Frame
+	switch key {
+	case AES:
+		again = AESPINBlockResponse(dukpt.AESKSN(r.KSN), [16]byte(r.Block))
+	default:
+		again = PINBlockResponse(dukpt.KSN(r.KSN), [8]byte(r.Block))
+	}
+	back, err := ParsePINResponse(again, key)
+	if err != nil || !bytes.Equal(back.KSN, r.KSN) || !bytes.Equal(back.Block, r.Block) || !back.Entered {
+		t.Fatalf("%v PIN response %+v does not survive a round trip: %+v, %v", key, r, back, err)
+	}
+	return nil
 }

@@ -102,34 +102,38 @@ const (
 // PINRequest is packet Z60 in DUKPT mode, <STX>Z60.pan<FS>DUKPT ENCRYPTION<ETX>: the
 // pad takes a PIN of 4 to 12 digits from the customer, echoing an asterisk for each,
 // and answers with packet 73 (or EOT when the customer cancels). Z60 has no amount
-// field: the amount is shown beforehand with Z2.
-func PINRequest(pan string) (Frame, error) {
+// field: the amount is shown beforehand with Z2. With key AES the field is "AES
+// DUKPT ENCRYPTION", Tilldesk's extension (aes.go).
+func PINRequest(pan string, key KeyScheme) (Frame, error) {
 	if err := checkPAN(pan); err != nil {
 		return Frame{}, fmt.Errorf("%w: %w", ErrBody, err)
 	}
-	return Frame{Framing: Text, Body: []byte(TypePINRequest + "." + pan + string(rune(FS)) + dukptField)}, nil
+	if !key.Valid() {
+		return Frame{}, fmt.Errorf("%w: unknown key scheme %v", ErrBody, key)
+	}
+	return Frame{Framing: Text, Body: []byte(TypePINRequest + "." + pan + string(rune(FS)) + key.requestField())}, nil
 }
 
-// ParsePINRequest reads a Z60 packet and returns its PAN. A Z60 for master/session
-// encryption (a working key instead of DUKPT ENCRYPTION) is an error: this protocol
-// subset is DUKPT only.
-func ParsePINRequest(f Frame) (pan string, err error) {
+// ParsePINRequest reads a Z60 packet and returns its PAN and the DUKPT scheme it
+// asks for. A Z60 for master/session encryption (a working key instead of DUKPT
+// ENCRYPTION) is an error: this protocol subset is DUKPT only.
+func ParsePINRequest(f Frame) (pan string, key KeyScheme, err error) {
 	data, err := dataOf(f, Text, TypePINRequest)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	rest, ok := bytes.CutPrefix(data, []byte("."))
 	if !ok {
-		return "", fmt.Errorf("%w: Z60 without its '.' delimiter", ErrPacket)
+		return "", 0, fmt.Errorf("%w: Z60 without its '.' delimiter", ErrPacket)
 	}
-	account, key, ok := bytes.Cut(rest, []byte{FS})
-	if !ok || string(key) != dukptField {
-		return "", fmt.Errorf("%w: Z60 is not a DUKPT request", ErrPacket)
+	account, field, _ := bytes.Cut(rest, []byte{FS}) // no FS: field is empty, refused below
+	if key, ok = schemeOfField(string(field)); !ok {
+		return "", 0, fmt.Errorf("%w: Z60 is not a DUKPT request", ErrPacket)
 	}
 	if err := checkPAN(string(account)); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrPacket, err)
+		return "", 0, fmt.Errorf("%w: %w", ErrPacket, err)
 	}
-	return string(account), nil
+	return string(account), key, nil
 }
 
 // checkPAN accepts 8 to 19 ASCII digits. Its errors never quote the PAN.

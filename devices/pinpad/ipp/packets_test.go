@@ -1,6 +1,7 @@
 package ipp
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -55,24 +56,24 @@ func TestDisplayRequest(t *testing.T) {
 }
 
 func TestPINRequest(t *testing.T) {
-	f, err := PINRequest("4761739001010010")
+	f, err := PINRequest("4761739001010010", TDES)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := string(f.Body), "Z60.4761739001010010\x1cDUKPT ENCRYPTION"; got != want {
 		t.Errorf("body %q, want %q", got, want)
 	}
-	pan, err := ParsePINRequest(f)
-	if err != nil || pan != "4761739001010010" {
-		t.Errorf("parse = %q, %v", pan, err)
+	pan, key, err := ParsePINRequest(f)
+	if err != nil || pan != "4761739001010010" || key != TDES {
+		t.Errorf("parse = %q, %v, %v", pan, key, err)
 	}
 	for _, bad := range []string{"1234567", "12345678901234567890", "476173900101001X", ""} {
-		if _, err := PINRequest(bad); !errors.Is(err, ErrBody) || strings.Contains(err.Error(), bad) && bad != "" {
+		if _, err := PINRequest(bad, TDES); !errors.Is(err, ErrBody) || strings.Contains(err.Error(), bad) && bad != "" {
 			t.Errorf("PINRequest(%q) error %v, want ErrBody without the PAN", bad, err)
 		}
 	}
 	notDUKPT := Frame{Framing: Text, Body: []byte("Z60.4761739001010010\x1c0123456789ABCDEF")}
-	if _, err := ParsePINRequest(notDUKPT); !errors.Is(err, ErrPacket) {
+	if _, _, err := ParsePINRequest(notDUKPT); !errors.Is(err, ErrPacket) {
 		t.Errorf("master/session Z60 parses: %v", err)
 	}
 }
@@ -85,16 +86,16 @@ func TestPINResponse(t *testing.T) {
 	if got, want := string(f.Body), "73.000009876543210E000011B9C174556309B12"; got != want {
 		t.Errorf("body %q, want %q", got, want)
 	}
-	r, err := ParsePINResponse(f)
-	if err != nil || !r.Entered || r.KSN != ksn || r.Block != block {
+	r, err := ParsePINResponse(f, TDES)
+	if err != nil || !r.Entered || r.Key != TDES || !bytes.Equal(r.KSN, ksn[:]) || !bytes.Equal(r.Block, block[:]) {
 		t.Errorf("parse = %+v, %v", r, err)
 	}
 
 	allF := dukpt.KSN{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}
-	if r, err := ParsePINResponse(PINBlockResponse(allF, block)); err != nil || r.KSN != allF {
+	if r, err := ParsePINResponse(PINBlockResponse(allF, block), TDES); err != nil || !bytes.Equal(r.KSN, allF[:]) {
 		t.Errorf("all-F KSN round trip = %+v, %v", r, err)
 	}
-	if r, err := ParsePINResponse(NoPINResponse()); err != nil || r.Entered {
+	if r, err := ParsePINResponse(NoPINResponse(TDES), TDES); err != nil || r.Entered || r.KSN != nil {
 		t.Errorf("no-PIN response = %+v, %v", r, err)
 	}
 
@@ -103,7 +104,7 @@ func TestPINResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	var entry *EntryError
-	if _, err := ParsePINResponse(refusal); !errors.As(err, &entry) || entry.Code != EntryExhausted {
+	if _, err := ParsePINResponse(refusal, TDES); !errors.As(err, &entry) || entry.Code != EntryExhausted {
 		t.Errorf("error response parses as %v", err)
 	}
 	if _, err := PINErrorResponse('9'); !errors.Is(err, ErrBody) {
@@ -123,12 +124,12 @@ func TestParsePINResponseRejects(t *testing.T) {
 		"73.00000" + "FFFFFF9876543210E00001" + "1B9C174556309B12", // KSN of 22
 		"71.000001B9C174556309B12",                                 // another packet
 	} {
-		_, err := ParsePINResponse(Frame{Framing: Text, Body: []byte(body)})
+		_, err := ParsePINResponse(Frame{Framing: Text, Body: []byte(body)}, TDES)
 		if !errors.Is(err, ErrPacket) || !errors.Is(err, devices.ErrProtocol) {
 			t.Errorf("ParsePINResponse(%q) error %v, want ErrPacket (ErrProtocol)", body, err)
 		}
 	}
-	if _, err := ParsePINResponse(Frame{Framing: Management, Body: []byte("73.00000")}); !errors.Is(err, ErrPacket) {
+	if _, err := ParsePINResponse(Frame{Framing: Management, Body: []byte("73.00000")}, TDES); !errors.Is(err, ErrPacket) {
 		t.Errorf("73 in an SI frame: %v", err)
 	}
 }

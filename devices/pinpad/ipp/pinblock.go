@@ -9,12 +9,15 @@ import (
 )
 
 // PINResponse is what packet 73 carries: the KSN of the transaction and the PIN
-// block encrypted under its DUKPT PIN key. Entered is false when the customer
-// pressed ENTER without a PIN (the packet then has no KSN, Mx800 guide table 71:
-// "Presented only if a PIN is entered; length is 0 if no PIN is entered").
+// block encrypted under its DUKPT PIN key, of the scheme the request asked for (a
+// 10-byte KSN and an 8-byte format 0 block for TDES, 12 and 16 bytes of format 4 for
+// AES). Entered is false when the customer pressed ENTER without a PIN (the packet
+// then has no KSN, Mx800 guide table 71: "Presented only if a PIN is entered; length
+// is 0 if no PIN is entered"); KSN and Block are then nil.
 type PINResponse struct {
-	KSN     dukpt.KSN
-	Block   [8]byte // ISO 9564 PIN block, encrypted: opaque to the till
+	Key     KeyScheme
+	KSN     []byte
+	Block   []byte // ISO 9564 PIN block, encrypted: opaque to the till
 	Entered bool
 }
 
@@ -25,15 +28,21 @@ const pinResponsePrefix = TypePINResponse + ".00000"
 // PINBlockResponse is packet 73 for an entered PIN:
 // <STX>73.00000[KSN][PIN block]<ETX>, KSN and block in upper-case hex.
 func PINBlockResponse(ksn dukpt.KSN, block [8]byte) Frame {
-	body := pinResponsePrefix + hexKSN(ksn) + strings.ToUpper(hex.EncodeToString(block[:]))
+	return pinResponseFrame(hexKSN(ksn), block[:])
+}
+
+// pinResponseFrame is packet 73 with a KSN in hex (empty: no PIN) and a block.
+func pinResponseFrame(ksnHex string, block []byte) Frame {
+	body := pinResponsePrefix + ksnHex + strings.ToUpper(hex.EncodeToString(block))
 	return Frame{Framing: Text, Body: []byte(body)}
 }
 
 // NoPINResponse is packet 73 when the customer pressed ENTER with no digits: no KSN
 // and, since table 71 still counts 16 characters of PIN block in the packet's minimum
-// length of 27, a block of zeros (the guide does not say what the pad puts there).
-func NoPINResponse() Frame {
-	return Frame{Framing: Text, Body: []byte(pinResponsePrefix + strings.Repeat("0", 16))}
+// length of 27, a block of zeros (the guide does not say what the pad puts there);
+// in AES mode a block of 32 zeros.
+func NoPINResponse(key KeyScheme) Frame {
+	return pinResponseFrame("", make([]byte, key.BlockSize()))
 }
 
 // Entry error codes the pad sends as <STX>73[code]<ETX> when Z60 cannot be served.
@@ -77,9 +86,10 @@ func PINErrorResponse(code byte) (Frame, error) {
 	return Frame{Framing: Text, Body: []byte{'7', '3', code}}, nil
 }
 
-// ParsePINResponse reads packet 73. An error frame gives an *EntryError; a frame
-// that is neither form gives an error wrapping ErrPacket.
-func ParsePINResponse(f Frame) (PINResponse, error) {
+// ParsePINResponse reads packet 73 answering a Z60 of scheme key: only a KSN and a
+// block of that scheme's sizes are accepted. An error frame gives an *EntryError; a
+// frame that is neither form gives an error wrapping ErrPacket.
+func ParsePINResponse(f Frame, key KeyScheme) (PINResponse, error) {
 	data, err := dataOf(f, Text, TypePINResponse)
 	if err != nil {
 		return PINResponse{}, err
@@ -94,20 +104,42 @@ func ParsePINResponse(f Frame) (PINResponse, error) {
 	if !ok {
 		return PINResponse{}, fmt.Errorf("%w: 73 does not start with %q", ErrPacket, pinResponsePrefix)
 	}
-	if len(rest) < 16 {
-		return PINResponse{}, fmt.Errorf("%w: 73 too short for a PIN block", ErrPacket)
+	blockLen := 2 * key.BlockSize()
+	if len(rest) < blockLen {
+		return PINResponse{}, fmt.Errorf("%w: 73 too short for a %v PIN block", ErrPacket, key)
 	}
-	var r PINResponse
-	ksnHex, blockHex := rest[:len(rest)-16], rest[len(rest)-16:]
-	if _, err := hex.Decode(r.Block[:], []byte(blockHex)); err != nil {
+	ksnHex, blockHex := rest[:len(rest)-blockLen], rest[len(rest)-blockLen:]
+	block, err := hex.DecodeString(blockHex)
+	if err != nil {
 		return PINResponse{}, fmt.Errorf("%w: PIN block is not hexadecimal", ErrPacket)
 	}
-	if ksnHex == "" {
-		return PINResponse{}, nil
+	r := PINResponse{Key: key}
+	switch {
+	case ksnHex == "" && key == AES && !allZero(block):
+		// The extension fixes the no-PIN block at zeros, which also keeps a TDES 73
+		// with a 16-character KSN from reading as an AES "no PIN".
+		return PINResponse{}, fmt.Errorf("%w: AES 73 without a KSN and with a non-zero block", ErrPacket)
+	case ksnHex == "":
+		return r, nil
+	case key == AES:
+		r.KSN, err = parseAESKSN(ksnHex)
+	default:
+		var ksn dukpt.KSN
+		ksn, err = parseKSN(ksnHex)
+		r.KSN = ksn[:]
 	}
-	if r.KSN, err = parseKSN(ksnHex); err != nil {
+	if err != nil {
 		return PINResponse{}, err
 	}
-	r.Entered = true
+	r.Block, r.Entered = block, true
 	return r, nil
+}
+
+func allZero(b []byte) bool {
+	for _, v := range b {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
