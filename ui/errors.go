@@ -46,6 +46,7 @@ func errorText(err error) string {
 		{errNoLine, "err.no_line"},
 		{errNoReceipt, "err.no_receipt"},
 		{errScanIgnored, "err.scan_ignored"},
+		{errTapIgnored, "err.tap_ignored"},
 		{errNoSettings, "err.no_settings"},
 		{errNotSignedOn, "err.not_signed_on"},
 		{app.ErrNoShift, "shift.err.none"},

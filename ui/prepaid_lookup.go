@@ -14,8 +14,8 @@ import (
 
 // Finding a prepaid card, shared by the prepaid tender dialog and the manager's
 // prepaid card screen: a scan of the card's QR code or barcode (TakeScan), its number
-// typed and then its PIN, or a tapped card's contactless UID (typed for now; TakeTap is
-// where the card reader will hand it over). The card's PIN check is argon2id and may
+// typed and then its PIN, or a tapped card's contactless UID (read by the card reader:
+// TakeTap, prepaid_tap.go; or typed). The card's PIN check is argon2id and may
 // journal a PIN lock, so the look-up runs off the UI goroutine.
 
 // Ways a card is entered by hand (CardLookup.Entry).

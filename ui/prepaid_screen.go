@@ -29,6 +29,8 @@ type PrepaidScreen struct {
 	Close     *widget.Button
 	Form      *CardForm       // the open action form, if any
 	Override  *OverrideDialog // the last manager override asked for
+	// Taps are the cards tapped on the card reader while the screen is open.
+	Taps *tapListener
 	// OnClosed, if set, runs once when the screen closes.
 	OnClosed func()
 
@@ -75,7 +77,11 @@ func (c *Cashier) OpenPrepaidScreen(operator string) *PrepaidScreen {
 		newKey: c.newEntry, log: c.log.With("screen", "prepaid cards")})
 	previous := c.scanWanted
 	c.scanWanted = s.TakeScan
-	s.OnClosed = func() { c.scanWanted = previous }
+	s.Taps = listenForTaps(c.tapReader(), &s.work, s.log, s.TakeTap)
+	s.OnClosed = func() {
+		c.scanWanted = previous
+		s.Taps.Stop()
+	}
 	c.track(s)
 	return s
 }
@@ -193,6 +199,20 @@ func (s *PrepaidScreen) TakeScan(code string) {
 		s.Form.fail(errorText(errScanIgnored))
 	default:
 		s.Lookup.TakeScan(code)
+	}
+}
+
+// TakeTap takes the UID of a card tapped on the reader: with the link form open it
+// fills the UID in, with another form open it is refused, else it looks the card up.
+func (s *PrepaidScreen) TakeTap(uid string) {
+	switch {
+	case s.closed:
+	case s.Form != nil && s.Form.UID != nil:
+		s.Form.UID.SetText(uid)
+	case s.Form != nil:
+		s.Form.fail(errorText(errTapIgnored))
+	default:
+		s.Lookup.TakeTap(uid)
 	}
 }
 

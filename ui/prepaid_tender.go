@@ -37,6 +37,8 @@ type PrepaidTenderDialog struct {
 	PayFull *widget.Button // the whole amount due
 	PayPart *widget.Button // the card's balance, the rest by another tender
 	Cancel  *widget.Button
+	// Taps are the cards tapped on the card reader while the dialog is open.
+	Taps *tapListener
 	// OnClosed, if set, runs once when the dialog closes.
 	OnClosed func()
 
@@ -107,7 +109,15 @@ func (c *Cashier) OpenPrepaidTender() *PrepaidTenderDialog {
 
 	previous := c.scanWanted
 	c.scanWanted = l.TakeScan
-	d.OnClosed = func() { c.scanWanted = previous }
+	d.Taps = listenForTaps(c.tapReader(), &d.work, c.log.With("screen", "prepaid tender"), func(uid string) {
+		if !d.closed {
+			l.TakeTap(uid)
+		}
+	})
+	d.OnClosed = func() {
+		c.scanWanted = previous
+		d.Taps.Stop()
+	}
 	c.track(d)
 	d.popup.Show()
 	c.win.Canvas().Focus(l.Code)

@@ -28,7 +28,10 @@ type CardSimPanel struct {
 	Insert  *widget.Button
 	Tap     *widget.Button
 	Remove  *widget.Button
-	Info    *widget.Label // the card chosen (its PIN) and where it is
+	// TapStore taps the store's own prepaid card (no EMV application: known by its
+	// UID) on the reader.
+	TapStore *widget.Button
+	Info     *widget.Label // the card chosen (its PIN) and where it is
 	// PadLines are the PIN pad's two display lines; Keys its keypad by key: "0"-"9",
 	// "enter", "clear", "cancel".
 	PadLines [2]*canvas.Text
@@ -69,9 +72,10 @@ func (c *Cashier) newCardSimPanel(sims CardSimulators) *CardSimPanel {
 	p.Insert = widget.NewButton(tr("sim.card.insert"), func() { p.present(emvcard.Contact) })
 	p.Tap = widget.NewButton(tr("sim.card.tap"), func() { p.present(emvcard.Contactless) })
 	p.Remove = widget.NewButton(tr("sim.card.remove"), p.remove)
+	p.TapStore = widget.NewButton(trf("sim.card.tap_store", map[string]any{"UID": sim.DemoStoreCardUID}), p.tapStoreCard)
 	p.Profile.SetSelectedIndex(0)
 	if p.reader == nil {
-		setEnabled(false, p.Insert, p.Tap, p.Remove)
+		setEnabled(false, p.Insert, p.Tap, p.Remove, p.TapStore)
 	}
 	p.buildPad()
 	p.buildFaults()
@@ -91,7 +95,7 @@ func profileName(name string) string { return tr("sim.card.profile." + name) }
 // content lays the card side out.
 func (p *CardSimPanel) content() fyne.CanvasObject {
 	card := container.NewVBox(boldLabel(tr("sim.card.title")), p.Profile,
-		container.NewGridWithColumns(3, p.Insert, p.Tap, p.Remove), p.Info)
+		container.NewGridWithColumns(3, p.Insert, p.Tap, p.Remove), p.TapStore, p.Info)
 	lcd := canvas.NewRectangle(color.NRGBA{R: 0xC8, G: 0xDC, B: 0xA8, A: 0xFF})
 	lcd.CornerRadius = 4
 	display := container.NewStack(lcd, container.NewPadded(container.NewVBox(p.PadLines[0], p.PadLines[1])))
@@ -152,16 +156,33 @@ func (p *CardSimPanel) present(iface emvcard.Interface) {
 	}
 	p.fail(nil)
 	if iface == emvcard.Contactless {
-		p.reader.Tap(presented)
-		p.showCard(tr("sim.card.tapped"))
-		time.AfterFunc(tapDwell, func() {
-			p.reader.TakeAway()
-			p.work.post(func() { p.showCard("") })
-		})
+		p.tap(presented)
 		return
 	}
 	p.reader.Insert(presented)
 	p.showCard(tr("sim.card.inserted"))
+}
+
+// tap holds card in the reader's field for tapDwell.
+func (p *CardSimPanel) tap(card sim.CardApp) {
+	p.reader.Tap(card)
+	p.showCard(tr("sim.card.tapped"))
+	time.AfterFunc(tapDwell, func() {
+		p.reader.TakeAway()
+		p.work.post(func() { p.showCard("") })
+	})
+}
+
+// tapStoreCard taps the demo's store card: a prepaid card linked to its UID is
+// looked up by the prepaid screens, and the manager's link form takes the UID.
+func (p *CardSimPanel) tapStoreCard() {
+	card, err := sim.NewStoreCard(sim.DemoStoreCardUID)
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	p.fail(nil)
+	p.tap(card)
 }
 
 // cannotPresent says a card has no such interface.
