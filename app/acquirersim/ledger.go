@@ -230,8 +230,9 @@ func (s *Server) sale(req iso8583.Message) (posmsg.Response, error) {
 	}
 	ireq := issuer.Request{ICCData: c.ICC}
 	if len(c.PIN.Block) > 0 {
-		// DE52 holds 8 bytes: an ISO 9564 format 0 block under TDES DUKPT.
-		ireq.PIN = &issuer.EncryptedPIN{Format: 0, Block: c.PIN.Block, KSN: c.PIN.KSN}
+		// A format 0 block under TDES DUKPT (DE52), or a format 4 block under AES
+		// DUKPT (DE62): posmsg.PIN tells them apart.
+		ireq.PIN = &issuer.EncryptedPIN{Format: c.PIN.Format(), Block: c.PIN.Block, KSN: c.PIN.KSN}
 	}
 	dec, err := issuer.Authorise(acct.Account, s.opt.BDKs, ireq)
 	if err != nil {

@@ -43,8 +43,10 @@ type Options struct {
 	Unframed bool
 	// MAC verifies requests and signs answers; nil when the link has no MAC.
 	MAC mac.Computer
-	// BDKs are the PIN pads' base derivation keys (online PINs are DUKPT); the test
-	// TDES BDK of devices/sim (PINPadTestKeys) when zero.
+	// BDKs are the PIN pads' base derivation keys (online PINs are DUKPT): the test
+	// TDES BDK of devices/sim (PINPadTestKeys) when TDES is zero, and its test AES BDK
+	// (PINPadAESTestKeys) when AES is nil, so the sandbox reads the PIN blocks of a
+	// simulated pad in either mode.
 	BDKs issuer.BDKs
 	// Accounts are the issuer's cards; every built-in virtual card (emvcard.Accounts)
 	// with DefaultBalance and DefaultLimit when nil.
@@ -93,6 +95,9 @@ func Start(opt Options) (*Server, error) {
 	}
 	if opt.BDKs.TDES == ([16]byte{}) {
 		opt.BDKs.TDES, _ = sim.PINPadTestKeys()
+	}
+	if opt.BDKs.AES == nil {
+		opt.BDKs.AES, _ = sim.PINPadAESTestKeys()
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now

@@ -14,11 +14,16 @@ const (
 	fieldTrack1   = 45
 	fieldPINBlock = 52
 	fieldICCData  = 55
+	// fieldPrivate62 is DE62 of the UnionPay dialect: security data in every use a
+	// POS terminal makes of it (the KSN and an AES PIN block of a card request, the
+	// working keys of a sign-on answer, a QR sale's payment code).
+	fieldPrivate62 = 62
 )
 
 // String is a one-line dump safe to log: the PAN (DE2) shows its first 6 and last 4
-// digits only, track data (DE35, DE36, DE45), the PIN block (DE52) and ICC data
-// (DE55) show only their length; other printable values are quoted, the rest hex.
+// digits only, track data (DE35, DE36, DE45), the PIN block (DE52), ICC data (DE55)
+// and the private security data of DE62 show only their length; other printable
+// values are quoted, the rest hex.
 func (m Message) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "MTI %q", m.MTI)
@@ -42,6 +47,8 @@ func redactedValue(n int, v []byte) string {
 		return fmt.Sprintf("[PIN block, %d bytes withheld]", len(v))
 	case fieldICCData:
 		return fmt.Sprintf("[ICC data, %d bytes withheld]", len(v))
+	case fieldPrivate62:
+		return fmt.Sprintf("[private security data, %d bytes withheld]", len(v))
 	}
 	if printable(v) {
 		return fmt.Sprintf("%q", v)

@@ -41,3 +41,13 @@ func TestMaskPAN(t *testing.T) {
 		}
 	}
 }
+
+// DE62 carries the KSN and an AES PIN block of a card request (and a sign-on's keys,
+// a QR sale's payment code): the dump shows its length only.
+func TestStringWithholdsDE62(t *testing.T) {
+	m := NewMessage("0200")
+	m.Set(62, "123456789012345600000001A912150391AB65A67E52883D81CE2D15")
+	if dump := m.String(); strings.Contains(dump, "A91215") || !strings.Contains(dump, "[private security data, 56 bytes withheld]") {
+		t.Errorf("dump %s", dump)
+	}
+}

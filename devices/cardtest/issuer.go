@@ -25,15 +25,16 @@ type Issuer struct {
 	decisions []issuer.Decision
 }
 
-// NewIssuer knows every built-in profile's accounts, and the test BDK the simulated
-// PIN pad's key was derived from.
+// NewIssuer knows every built-in profile's accounts, and the test BDKs the simulated
+// PIN pad's keys were derived from (TDES and AES DUKPT).
 func NewIssuer() (*Issuer, error) {
 	accounts, err := emvcard.Accounts()
 	if err != nil {
 		return nil, err
 	}
 	bdk, _ := sim.PINPadTestKeys()
-	return &Issuer{bdks: issuer.BDKs{TDES: bdk}, accounts: accounts}, nil
+	aesBDK, _ := sim.PINPadAESTestKeys()
+	return &Issuer{bdks: issuer.BDKs{TDES: bdk, AES: aesBDK}, accounts: accounts}, nil
 }
 
 // Authorise answers one authorisation request.

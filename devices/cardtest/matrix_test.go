@@ -10,6 +10,7 @@ import (
 
 	"tilldesk/core/emv/issuer"
 	"tilldesk/core/emv/kernel"
+	"tilldesk/devices/pinpad/ipp"
 	"tilldesk/devices/sim"
 	"tilldesk/devices/sim/emvcard"
 )
@@ -18,9 +19,10 @@ import (
 type row struct {
 	profile string
 	iface   emvcard.Interface
-	amount  int64  // fen
-	choose  string // the application the cardholder picks (co-badged card), by label
-	pin     string // what the customer types when asked; "" types the profile's PIN
+	amount  int64         // fen
+	choose  string        // the application the cardholder picks (co-badged card), by label
+	pin     string        // what the customer types when asked; "" types the profile's PIN
+	key     ipp.KeyScheme // the PIN pad's DUKPT keys: TDES (format 0) or AES (format 4)
 
 	outcome    kernel.Outcome
 	cvm        kernel.CVM
@@ -42,6 +44,9 @@ func (r row) name() string {
 	if r.pin != "" {
 		name += "/pin_" + r.pin
 	}
+	if r.key == ipp.AES {
+		name += "/aes_dukpt"
+	}
 	return name
 }
 
@@ -53,6 +58,12 @@ var matrix = []row{
 	{profile: "unionpay", iface: emvcard.Contact, amount: 100_00, outcome: kernel.ApprovedOnline, cvm: kernel.CVMOnlinePIN,
 		cvmResults: "420300", tvr: "0008048000", tsi: "F800", oda: "DDA", pinAsked: 1, issuerCode: "00", pinChecked: true},
 	{profile: "unionpay", iface: emvcard.Contact, amount: 100_00, pin: "654321", outcome: kernel.DeclinedOnline, cvm: kernel.CVMOnlinePIN,
+		cvmResults: "420300", tvr: "0008048000", tsi: "F800", oda: "DDA", pinAsked: 1, issuerCode: "55", pinChecked: true},
+	// The same through a PIN pad holding AES DUKPT keys: ISO 9564 format 4 blocks
+	// the issuer deciphers with the AES BDK.
+	{profile: "unionpay", iface: emvcard.Contact, amount: 100_00, key: ipp.AES, outcome: kernel.ApprovedOnline, cvm: kernel.CVMOnlinePIN,
+		cvmResults: "420300", tvr: "0008048000", tsi: "F800", oda: "DDA", pinAsked: 1, issuerCode: "00", pinChecked: true},
+	{profile: "unionpay", iface: emvcard.Contact, amount: 100_00, pin: "654321", key: ipp.AES, outcome: kernel.DeclinedOnline, cvm: kernel.CVMOnlinePIN,
 		cvmResults: "420300", tvr: "0008048000", tsi: "F800", oda: "DDA", pinAsked: 1, issuerCode: "55", pinChecked: true},
 	{profile: "unionpay", iface: emvcard.Contactless, amount: 50_00, outcome: kernel.ApprovedOffline, cvm: kernel.CVMNoCVM,
 		cvmResults: "1F0002", tvr: "0000000000", tsi: "8000", oda: "DDA"},
@@ -108,10 +119,24 @@ var matrix = []row{
 // through the serial reader. It returns the card and a function that takes it away.
 type present func(t *testing.T, app sim.CardApp, iface emvcard.Interface) (kernel.Card, func())
 
-// bench is what every row shares: the terminal, the issuer and the PIN pad.
+// bench is what every row shares: the terminal, the issuer and the PIN pad (and a
+// second pad in AES DUKPT mode, started for the first row that wants it).
 type bench struct {
 	*Till
-	cfg *kernel.Config
+	cfg    *kernel.Config
+	aesPad *PINPad
+	owner  testing.TB // the test the bench lives as long as
+}
+
+// pad is the PIN pad of the row's DUKPT scheme.
+func (b *bench) pad(key ipp.KeyScheme) *PINPad {
+	if key != ipp.AES {
+		return b.PINPad
+	}
+	if b.aesPad == nil {
+		b.aesPad = StartPINPadFor(b.owner, ipp.AES) // outlives the row's subtest
+	}
+	return b.aesPad
 }
 
 func newBench(t *testing.T) *bench {
@@ -120,7 +145,7 @@ func newBench(t *testing.T) *bench {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &bench{Till: NewTill(t), cfg: cfg}
+	return &bench{Till: NewTill(t), cfg: cfg, owner: t}
 }
 
 // runMatrix runs the rows keep selects (nil: every row) through one transport.
@@ -141,7 +166,8 @@ func (b *bench) run(t *testing.T, r row, via present) {
 	if pin == "" {
 		pin = p.Applications[0].PIN
 	}
-	b.PINPad.Types(pin)
+	pad := b.pad(r.key)
+	pad.Types(pin)
 	var offered []string
 	chooser := func(_ context.Context, cands []kernel.Candidate) (int, error) {
 		for _, c := range cands {
@@ -157,10 +183,10 @@ func (b *bench) run(t *testing.T, r row, via present) {
 	if r.choose == "" {
 		chooser = nil
 	}
-	k := b.Kernel(t, b.cfg, chooser)
+	k := b.KernelWith(t, b.cfg, chooser, pad)
 	kcard, takeAway := via(t, app, r.iface)
 	defer takeAway()
-	asked, decided := b.PINPad.Asked(), len(b.Issuer.Decisions())
+	asked, blocks, decided := pad.Asked(), pad.Sim.PINBlocks(), len(b.Issuer.Decisions())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res, err := k.Run(ctx, kcard, kernel.Request{Amount: r.amount, Type: kernel.TypePurchase, Interface: kernel.Interface(r.iface)})
@@ -168,8 +194,11 @@ func (b *bench) run(t *testing.T, r row, via present) {
 		t.Fatalf("transaction ended: %v (%s)", err, res)
 	}
 	checkResult(t, r, res)
-	if got := b.PINPad.Asked() - asked; got != r.pinAsked {
+	if got := pad.Asked() - asked; got != r.pinAsked {
 		t.Errorf("PIN asked %d times, want %d", got, r.pinAsked)
+	}
+	if got := pad.Sim.PINBlocks() - blocks; r.pinChecked && got != 1 {
+		t.Errorf("the %v pad encrypted %d PIN blocks, want 1", r.key, got)
 	}
 	if r.choose != "" && (len(offered) != 2 || !strings.Contains(strings.Join(offered, ","), r.choose)) {
 		t.Errorf("the cardholder was offered %q", offered)

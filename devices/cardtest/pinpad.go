@@ -9,6 +9,7 @@ import (
 
 	"tilldesk/devices/cardreader"
 	"tilldesk/devices/pinpad"
+	"tilldesk/devices/pinpad/ipp"
 	"tilldesk/devices/sim"
 )
 
@@ -24,18 +25,26 @@ type PINPad struct {
 	asked int
 }
 
-// StartPINPad starts the pad, the driver and the customer; the test's cleanup stops
-// them.
-func StartPINPad(t testing.TB) *PINPad {
+// StartPINPad starts the pad with TDES DUKPT keys, the driver and the customer; the
+// test's cleanup stops them.
+func StartPINPad(t testing.TB) *PINPad { return StartPINPadFor(t, ipp.TDES) }
+
+// StartPINPadFor is StartPINPad with the pad and the driver in the DUKPT scheme key:
+// with ipp.AES the pad holds the AES test keys (sim.PINPadAESTestKeys) and sends
+// ISO 9564 format 4 blocks.
+func StartPINPadFor(t testing.TB, key ipp.KeyScheme) *PINPad {
 	t.Helper()
-	cfg := sim.TestPINPadConfig()
+	cfg, err := sim.TestPINPadConfigFor(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	s, err := sim.StartPINPad(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := openSimulator(t, s.Path(), s.Close)
-	p := &PINPad{Sim: s, PINPad: cardreader.PINPad{Pad: pinpad.New(port, pinpad.Config{EntryTimeout: 10 * time.Second,
+	p := &PINPad{Sim: s, PINPad: cardreader.PINPad{Pad: pinpad.New(port, pinpad.Config{Key: key, EntryTimeout: 10 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)})}}
 	runUntilCleanup(t, p.customer) // cleanups run last first: the customer leaves before the pad closes
 	return p

@@ -31,7 +31,13 @@ func NewTill(t testing.TB) *Till {
 // highest priority) and the clock stopped at Date.
 func (b *Till) Kernel(t testing.TB, cfg *kernel.Config, chooser kernel.Chooser) *kernel.Kernel {
 	t.Helper()
-	k, err := kernel.New(cfg, kernel.Options{PINPad: b.PINPad, Host: b.Issuer, Chooser: chooser, Now: func() time.Time { return Date }})
+	return b.KernelWith(t, cfg, chooser, b.PINPad)
+}
+
+// KernelWith is Kernel with another PIN pad (one in AES DUKPT mode, say).
+func (b *Till) KernelWith(t testing.TB, cfg *kernel.Config, chooser kernel.Chooser, pad kernel.PINPad) *kernel.Kernel {
+	t.Helper()
+	k, err := kernel.New(cfg, kernel.Options{PINPad: pad, Host: b.Issuer, Chooser: chooser, Now: func() time.Time { return Date }})
 	if err != nil {
 		t.Fatal(err)
 	}

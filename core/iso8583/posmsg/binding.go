@@ -2,10 +2,8 @@ package posmsg
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"tilldesk/core/iso8583"
 )
@@ -111,25 +109,6 @@ func (r raw) encode() ([]byte, error) {
 }
 
 func (r raw) decode(b []byte) error { *r.p = bytes.Clone(b); return nil }
-
-// hexText binds bytes carried as uppercase hexadecimal text (the KSN in DE62).
-type hexText struct{ p *[]byte }
-
-func (h hexText) encode() ([]byte, error) {
-	if len(*h.p) == 0 {
-		return nil, nil
-	}
-	return []byte(strings.ToUpper(hex.EncodeToString(*h.p))), nil
-}
-
-func (h hexText) decode(b []byte) error {
-	v, err := hex.DecodeString(string(b))
-	if err != nil {
-		return fmt.Errorf("%w: not hexadecimal", ErrValue)
-	}
-	*h.p = v
-	return nil
-}
 
 // constant is a field whose value the message type fixes (processing code,
 // condition code): always sent, and checked when parsing.

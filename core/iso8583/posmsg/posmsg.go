@@ -15,8 +15,9 @@
 // and the per-message field lists of the eJPos SDK (vicky288/acnProj
 // src/MessageStructure.java: SingInReqMsg, PurchaseReqMsg, PurchaseCancelReqMsg,
 // RefundReqMsg, PurchaseReversalReqMsg, BatchSettlementReqMsg, BatchUploadReqMsg).
-// Where a choice is Tilldesk's own (the KSN in DE62, the batch-upload DE48 layout,
-// reversals without track or PIN data) the type's documentation says so.
+// Where a choice is Tilldesk's own (the KSN in DE62, AES PIN blocks in DE62 rather
+// than DE52, the batch-upload DE48 layout, reversals without track or PIN data) the
+// type's documentation says so.
 package posmsg
 
 import "tilldesk/core/iso8583"
@@ -103,6 +104,11 @@ const (
 	// SecurityInfoDefault is DE53 as both published UnionPay sale captures send it
 	// with a PIN block.
 	SecurityInfoDefault = "2600000000000000"
+	// SecurityInfoAES is DE53 with an AES DUKPT format 4 PIN block (in DE62, see
+	// PIN): Tilldesk's own values in UnionPay's first two positions, PIN format 4
+	// (the specification's are 1 and 2, ANSI X9.8 without and with the PAN) and
+	// algorithm 8 (its are 0, single DES, and 6, double-length TDES).
+	SecurityInfoAES = "4800000000000000"
 	// PINCaptureCode12 is DE26 when the PIN pad accepts up to 12 digits.
 	PINCaptureCode12 = "12"
 	// CardOrganizationCUP is DE63.1 for China UnionPay cards.

@@ -87,20 +87,6 @@ type Card struct {
 	Track2, Track3 string
 }
 
-// PIN is the online PIN and its security data; all empty when no PIN was entered.
-type PIN struct {
-	// Block is the 8-byte encrypted PIN block (DE52).
-	Block []byte
-	// CaptureCode is DE26, the largest PIN length the PIN pad accepts ("12").
-	CaptureCode string
-	// SecurityInfo is DE53 (16 digits), SecurityInfoDefault if empty with a block.
-	SecurityInfo string
-	// KSN is the DUKPT key serial number (10 bytes) when the PIN block is DUKPT
-	// encrypted. Tilldesk dialect: it travels in DE62 as 20 hexadecimal characters;
-	// UnionPay terminals with session keys from sign-on send no KSN.
-	KSN []byte
-}
-
 // CardTransaction is what sales, voids, refunds and advices share.
 type CardTransaction struct {
 	Terminal Terminal
@@ -133,11 +119,11 @@ func (c *CardTransaction) cardBindings(typeCode, processing string) []binding {
 		optional(35, text{&c.Card.Track2}),
 		optional(36, text{&c.Card.Track3}),
 		required(49, text{&c.Terminal.Currency}),
-		optional(52, raw{&c.PIN.Block}),
+		optional(52, pinBlockField{&c.PIN}),
 		optional(53, text{&c.PIN.SecurityInfo}),
 		optional(55, raw{&c.ICC}),
 		required(60, field60{typeCode: typeCode, batch: &c.Batch, rest: &c.Field60Rest}),
-		optional(62, hexText{&c.PIN.KSN}))
+		optional(62, pinSecurityField{&c.PIN}))
 }
 
 // transaction gives the embedded transaction to buildCard.
@@ -162,11 +148,8 @@ func (c *CardTransaction) prepare(pinAllowed bool) error {
 	if c.Card.PAN == "" && c.Card.Track2 == "" && !IsQREntry(c.Card.EntryMode) { // a QR void or refund names no card
 		return fmt.Errorf("posmsg: %w: the card needs a PAN (DE2) or track 2 (DE35)", ErrMissing)
 	}
-	if len(c.PIN.Block) == 0 {
-		if c.PIN.KSN != nil || c.PIN.CaptureCode != "" {
-			return fmt.Errorf("posmsg: %w: PIN data without a PIN block", ErrValue)
-		}
-		return nil
+	if err := c.PIN.check(); err != nil || len(c.PIN.Block) == 0 {
+		return err
 	}
 	if !pinAllowed {
 		return fmt.Errorf("posmsg: %w: this message carries no PIN", ErrValue)
@@ -176,6 +159,9 @@ func (c *CardTransaction) prepare(pinAllowed bool) error {
 	}
 	if c.PIN.SecurityInfo == "" {
 		c.PIN.SecurityInfo = SecurityInfoDefault
+		if c.PIN.Format() == 4 {
+			c.PIN.SecurityInfo = SecurityInfoAES
+		}
 	}
 	return nil
 }
