@@ -78,6 +78,7 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 		if err != nil {
 			return err
 		}
+		var choice *ui.CardDialog // the co-badged card's payment
 		steps := []struct {
 			name   string
 			action func()
@@ -131,16 +132,31 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 				c.DevScreen.Close.OnTapped()
 				c.ShowDeregistration(s)
 			}},
+			{"card-choice", func() {
+				c.Screen.Dismiss()
+				choice = payCoBadged(c, devs)
+			}},
+			{"card-choice-receipt", func() {
+				if choice != nil && len(choice.Apps.Objects) > 1 {
+					pickAndTypePIN(choice, devs)
+				}
+			}},
 		}
 		for _, step := range steps {
 			fyne.DoAndWait(step.action)
+			waitForScreen(c, step.name)
 			time.Sleep(800 * time.Millisecond) // let the driver paint
 			if err := grab(filepath.Join(outDir, fmt.Sprintf("%s-%s.png", step.name, language))); err != nil {
 				return err
 			}
 		}
 		fyne.DoAndWait(func() {
-			c.Screen.Dismiss()
+			if c.Screen != nil {
+				c.Screen.Dismiss()
+			}
+			if c.Receipt != nil {
+				c.Receipt.Done.OnTapped()
+			}
 			if err := s.Auth.Logout(); err != nil {
 				s.Log.Error("screenshots: logout", "err", err)
 			}
@@ -156,7 +172,59 @@ const demoCardPIN = "123456"
 // test card goes into the simulated reader, and the dialog asks for the PIN with the
 // simulator's PIN pad beside it.
 func payByCard(c *ui.Cashier, devs *app.Devices) {
-	if c.Receipt != nil { // the cash sale's receipt gives way to the next customer
+	payWithProfile(c, devs, "unionpay", true)
+}
+
+// payCoBadged starts a card payment with the co-badged test card (UnionPay and a
+// Visa-like application): the dialog asks the customer to choose.
+func payCoBadged(c *ui.Cashier, devs *app.Devices) *ui.CardDialog {
+	return payWithProfile(c, devs, "cobadged", false)
+}
+
+// coBadgedPIN is the PIN of the co-badged test card.
+const coBadgedPIN = "112233"
+
+// pickAndTypePIN chooses the co-badged card's second application, and the customer
+// types its PIN on the simulated pad once it asks.
+func pickAndTypePIN(d *ui.CardDialog, devs *app.Devices) {
+	if b, ok := d.Apps.Objects[1].(interface{ Tapped(*fyne.PointEvent) }); ok {
+		b.Tapped(nil)
+	}
+	pad := devs.Simulators().PINPad
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if pad.WaitForEntry(ctx) == nil {
+			_ = errors.Join(pad.PressDigits(coBadgedPIN), pad.PressEnter())
+		}
+	}()
+}
+
+// waitForScreen gives a step whose screen comes from a device a moment to show it:
+// the co-badged card's choice, and its receipt after the bank.
+func waitForScreen(c *ui.Cashier, step string) {
+	for end := time.Now().Add(8 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		done := true
+		fyne.DoAndWait(func() {
+			switch step {
+			case "card-choice":
+				d, ok := c.Screen.(*ui.CardDialog)
+				done = !ok || d.Apps.Visible()
+			case "card-choice-receipt":
+				done = c.Receipt != nil
+			}
+		})
+		if done {
+			return
+		}
+	}
+}
+
+// payWithProfile rings up two items and opens the card dialog with a fresh virtual
+// card of profile inserted into the simulated reader, the simulator panel beside it
+// when panel is set.
+func payWithProfile(c *ui.Cashier, devs *app.Devices, profile string, panel bool) *ui.CardDialog {
+	if c.Receipt != nil { // the last sale's receipt gives way to the next customer
 		c.Receipt.Done.OnTapped()
 	}
 	reader := devs.Simulators().CardReader
@@ -165,24 +233,30 @@ func payByCard(c *ui.Cashier, devs *app.Devices) {
 		c.Scan.SetText(code)
 		c.Scan.OnSubmitted(code)
 	}
-	p, ok := emvcard.Lookup("unionpay")
+	p, ok := emvcard.Lookup(profile)
 	if !ok {
-		return
+		return nil
 	}
 	card, err := emvcard.New(p)
 	if err != nil {
 		slog.Error("screenshots: virtual card", "err", err)
-		return
+		return nil
 	}
 	presented, err := card.Present(emvcard.Contact)
 	if err != nil {
 		slog.Error("screenshots: virtual card", "err", err)
-		return
+		return nil
 	}
-	if d := c.OpenCardTender(); d != nil {
-		d.Simulator.OnTapped()
+	d := c.OpenCardTender()
+	if d != nil {
+		if panel {
+			d.Simulator.OnTapped()
+		} else if c.SimPanel != nil {
+			c.SimPanel.Close.OnTapped()
+		}
 		reader.Insert(presented)
 	}
+	return d
 }
 
 // grab saves the X screen as a PNG with ImageMagick's import: the GL canvas capture
