@@ -3,18 +3,15 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"tilldesk/core/dereg"
+	"tilldesk/internal/killtest"
 )
 
 // The SIGKILL variant of TestDeregResumesAfterCrash: a child process runs the wizard
@@ -66,51 +63,10 @@ func TestDeregResumesAfterSIGKILL(t *testing.T) {
 // deregKillChildAt runs the child until it reports reaching point, then SIGKILLs it.
 func deregKillChildAt(t *testing.T, dir, point string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDeregKillChild$", "-test.count=1", "-test.timeout=60s")
-	cmd.Env = append(os.Environ(), deregKillDirEnv+"="+dir, deregKillPointEnv+"="+point)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
+	killtest.Run(t, "TestDeregKillChild", []string{deregKillDirEnv + "=" + dir, deregKillPointEnv + "=" + point}, func(line string) bool {
+		if strings.HasPrefix(line, "finished") {
+			t.Errorf("child: %s", line)
 		}
-	}()
-	timeout := time.After(30 * time.Second)
-	reached := false
-	for !reached {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				cmd.Wait()
-				t.Fatalf("child ended before %s: %s", point, stderr.String())
-			}
-			if strings.HasPrefix(line, "finished") {
-				t.Fatalf("child: %s", line)
-			}
-			reached = line == "at "+point
-		case <-timeout:
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("child never reached %s: %s", point, stderr.String())
-		}
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	for range lines {
-	}
-	cmd.Wait()
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("child ended with %v, want SIGKILL: %s", cmd.ProcessState, stderr.String())
-	}
+		return line == "at "+point
+	})
 }

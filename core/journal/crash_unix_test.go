@@ -3,19 +3,16 @@
 package journal
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"tilldesk/internal/killtest"
 )
 
 // The crash test re-executes the test binary as a child that appends until it is
@@ -80,89 +77,21 @@ func parseAck(line string) (crashAck, bool) {
 	return a, err1 == nil && err2 == nil && len(a.hash) == 64
 }
 
-// runCrashChild starts a child appending to path, SIGKILLs it after killAfter acks (or
-// when the deadline passes), and returns every acknowledgement it wrote.
+// runCrashChild starts a child appending to path and SIGKILLs it after killAfter
+// acknowledgements (or at the first one after 2 s, should the disk be slow), and
+// returns every acknowledgement it wrote.
 func runCrashChild(t *testing.T, path string, round, killAfter int) []crashAck {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1", "-test.timeout=60s")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path, crashRoundEnv+"="+strconv.Itoa(round))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	kill := func() {
-		if !killed {
-			killed = true
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-		}
-	}
-	defer kill()
-
-	acks := make(chan crashAck, 1024)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(acks)
-		br := bufio.NewReader(stdout)
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil { // a line cut short has no newline: not an acknowledgement
-				if err == io.EOF {
-					err = nil
-				}
-				readErr <- err
-				return
-			}
-			if a, ok := parseAck(line); ok {
-				acks <- a
-			}
-		}
-	}()
-
-	// Kill after killAfter acks, or after 2s if the disk is slow (as long as there is
-	// at least one ack), or after 30s regardless.
 	var got []crashAck
-	soon, late := time.NewTimer(2*time.Second), time.NewTimer(30*time.Second)
-	defer soon.Stop()
-	defer late.Stop()
-	timeUp := false
-collect:
-	for {
-		select {
-		case a, ok := <-acks:
-			if !ok {
-				break collect
-			}
+	start := time.Now()
+	killtest.Run(t, "TestCrashChild", []string{crashEnv + "=" + path, crashRoundEnv + "=" + strconv.Itoa(round)}, func(line string) bool {
+		if a, ok := parseAck(line); ok {
 			got = append(got, a)
-			if len(got) == killAfter || timeUp {
-				kill()
-			}
-		case <-soon.C:
-			timeUp = true
-			if len(got) > 0 {
-				kill()
-			}
-		case <-late.C:
-			kill()
 		}
-	}
-	if err := <-readErr; err != nil {
-		t.Fatalf("round %d: reading child: %v", round, err)
-	}
-	err = cmd.Wait()
-	if !killed {
-		t.Fatalf("round %d: child exited by itself (%v) after %d acks: %s", round, err, len(got), stderr.String())
-	}
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("round %d: child ended with %v, want SIGKILL; stderr: %s", round, err, stderr.String())
-	}
+		return len(got) >= killAfter || (len(got) > 0 && time.Since(start) > 2*time.Second)
+	})
 	if len(got) == 0 {
-		t.Fatalf("round %d: child acknowledged nothing; stderr: %s", round, stderr.String())
+		t.Fatalf("round %d: child acknowledged nothing", round)
 	}
 	return got
 }
