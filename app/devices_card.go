@@ -12,6 +12,7 @@ import (
 	"tilldesk/devices/discovery"
 	"tilldesk/devices/pcsc"
 	"tilldesk/devices/pinpad"
+	"tilldesk/devices/pinpad/ipp"
 	"tilldesk/devices/sim"
 )
 
@@ -40,9 +41,31 @@ type CardReaderConfig struct {
 
 // PINPadConfig is the PIN pad ([devices.pinpad]): kind "serial" (a VeriFone PINpad
 // 1000SE / IPP-compatible pad), "sim" (the PIN pad simulator, demo mode only) or
-// "none".
+// "none". Key is the DUKPT key the pad holds: "tdes" (ANSI X9.24-1, ISO 9564 format 0
+// blocks: the vendor's packets; "" means tdes) or "aes128" (ANSI X9.24-3 AES-128,
+// format 4 blocks, in Tilldesk's extension of the packet set, devices/pinpad/ipp). In
+// demo mode the simulator is loaded with the test keys of that scheme, which the
+// sandbox acquirer knows.
 type PINPadConfig struct {
 	DeviceLink
+	Key string `toml:"key"`
+}
+
+// PIN pad key settings.
+const (
+	PINPadKeyTDES   = "tdes"
+	PINPadKeyAES128 = "aes128"
+)
+
+// KeyScheme is the DUKPT scheme Key names.
+func (c PINPadConfig) KeyScheme() (ipp.KeyScheme, error) {
+	switch c.Key {
+	case "", PINPadKeyTDES:
+		return ipp.TDES, nil
+	case PINPadKeyAES128:
+		return ipp.AES, nil
+	}
+	return 0, fmt.Errorf("devices.pinpad.key %q must be %s or %s: %w", c.Key, PINPadKeyTDES, PINPadKeyAES128, devices.ErrBadConfig)
 }
 
 // Errors of the card devices.
@@ -60,7 +83,7 @@ func defaultCardDevices() (CardReaderConfig, PINPadConfig) {
 	reader := CardReaderConfig{DeviceLink: DeviceLink{Kind: LinkSim}}
 	reader.Serial.Baud = 115200
 	reader.Serial = reader.Serial.Defaults()
-	pad := PINPadConfig{DeviceLink: DeviceLink{Kind: LinkSim}}
+	pad := PINPadConfig{DeviceLink: DeviceLink{Kind: LinkSim}, Key: PINPadKeyTDES}
 	pad.Serial = pad.Serial.Defaults()
 	return reader, pad
 }
@@ -78,6 +101,9 @@ func (c DevicesConfig) checkCardDevices() error {
 	case LinkNone, "", LinkSerial, LinkSim:
 	default:
 		errs = append(errs, fmt.Errorf("devices.pinpad.kind %q must be none, serial or sim", c.PINPad.Kind))
+	}
+	if _, err := c.PINPad.KeyScheme(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, checkLink(RoleCardReader, c.CardReader.DeviceLink), checkLink(RolePINPad, c.PINPad.DeviceLink))
 	return errors.Join(errs...)
@@ -202,8 +228,15 @@ func (d *Devices) startPINPad(ctx context.Context) error {
 	if d.simulatedOutsideDemo(RolePINPad, link) {
 		return nil
 	}
+	key, err := d.cfg.PINPad.KeyScheme()
+	if err != nil {
+		return err
+	}
 	return d.superviseSerial(ctx, RolePINPad, link, func() (simulated, error) {
-		cfg := sim.TestPINPadConfig()
+		cfg, err := sim.TestPINPadConfigFor(key)
+		if err != nil {
+			return simulated{}, err
+		}
 		cfg.Logger = d.log
 		sp, err := sim.StartPINPad(cfg)
 		if err != nil {
@@ -211,7 +244,7 @@ func (d *Devices) startPINPad(ctx context.Context) error {
 		}
 		d.setSim(func(s *Simulators) { s.PINPad = sp })
 		return simulated{sp.Path(), sp.Close}, nil
-	}, d.servePINPad)
+	}, func(ctx context.Context, port devices.Port) error { return d.servePINPad(ctx, port, key) })
 }
 
 // pinPadCheckTimeout bounds the PIN pad's health check.
@@ -219,9 +252,10 @@ const pinPadCheckTimeout = 3 * time.Second
 
 // servePINPad checks that the pad answers (its DUKPT engine), installs it in the PIN
 // pad slot, and checks it again whenever it is idle, every statusEvery, until ctx ends
-// or the pad stops answering (returned: the supervisor reconnects).
-func (d *Devices) servePINPad(ctx context.Context, port devices.Port) error {
-	pad := pinpad.New(port, pinpad.Config{Logger: d.log})
+// or the pad stops answering (returned: the supervisor reconnects). PIN requests ask
+// for the DUKPT scheme key.
+func (d *Devices) servePINPad(ctx context.Context, port devices.Port, key ipp.KeyScheme) error {
+	pad := pinpad.New(port, pinpad.Config{Key: key, Logger: d.log})
 	check := func() error {
 		cctx, cancel := context.WithTimeout(ctx, pinPadCheckTimeout)
 		defer cancel()
