@@ -28,14 +28,14 @@ const (
 // UnionPay chip sale sends it.
 const field60Chip = "000600"
 
-// cardAuthorisation is the acquirer link of one card payment as the EMV kernel sees
-// it (kernel.Host): each authorisation is journaled as an intent, then sent.
-type cardAuthorisation struct {
+// authAttempt is one payment's authorisation with the acquirer, whatever read the
+// card (the EMV kernel, or the scanner for a UnionPay QR code): each request is
+// journaled as an intent, then sent; an exchange in doubt is reversed, a request that
+// never left ends its intent.
+type authAttempt struct {
 	d      *CardPayments
 	saleID string
 	amount money.Amount
-	iface  kernel.Interface
-	stage  func(CardStage)
 
 	intent  *cardIntent   // the last authorisation sent; nil when none went out
 	code    respcode.Code // the host's answer to it
@@ -43,32 +43,64 @@ type cardAuthorisation struct {
 	failed  error         // the till could not record a step: the payment fails
 }
 
+// cardAuthorisation is the acquirer link of one card payment as the EMV kernel sees
+// it (kernel.Host).
+type cardAuthorisation struct {
+	authAttempt
+	iface kernel.Interface
+	stage func(CardStage)
+}
+
 // Authorise sends the kernel's authorisation request as a 0200 and returns the
 // issuer's answer. An error means the kernel completes as unable to go online; the
 // tender then decides (an exchange in doubt is reversed, never approved offline).
 func (a *cardAuthorisation) Authorise(ctx context.Context, req *kernel.OnlineRequest) (kernel.OnlineResponse, error) {
 	a.stage(CardProcessing)
-	for attempt := 0; ; attempt++ {
-		resp, err := a.send(ctx, req)
-		if err != nil {
+	pan, track2 := req.AuthorisationCardData()
+	clear(track2) // chip data go in DE55; track 2 is not sent
+	pin := posmsg.PIN{}
+	if p := req.PIN; p != nil {
+		if len(p.Block) != 8 {
+			err := fmt.Errorf("card payment: a PIN block of %d bytes (format %d) does not fit DE52", len(p.Block), p.Format)
+			a.failed = err
 			return kernel.OnlineResponse{}, err
+		}
+		pin.Block, pin.KSN = p.Block, p.KSN
+	}
+	resp, err := a.sendSigningOn(ctx, cardInfoOf(req.MaskedPAN, req.ICCData), func(meta linkMeta) (iso8583.Message, error) {
+		return posmsg.Sale{CardTransaction: posmsg.CardTransaction{Terminal: a.d.terminal(), STAN: meta.STAN, Batch: meta.Batch,
+			Amount: posmsg.Amount(a.amount), PIN: pin, ICC: req.ICCData, Field60Rest: field60Chip,
+			Card: posmsg.Card{PAN: pan, Expiry: req.Expiry, SequenceNumber: sequence3(req.PANSequence), EntryMode: entryMode(a.iface, req.PIN != nil)}}}.Message()
+	})
+	if err != nil {
+		return kernel.OnlineResponse{}, err
+	}
+	return onlineResponse(resp), nil
+}
+
+// sendSigningOn sends the request build makes and, when the host asks the till to
+// sign on again, signs on and sends a new one (once): the first was declined.
+func (a *authAttempt) sendSigningOn(ctx context.Context, card cardInfo, build func(linkMeta) (iso8583.Message, error)) (posmsg.Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := a.send(ctx, card, build)
+		if err != nil {
+			return posmsg.Response{}, err
 		}
 		if a.code.Action == respcode.SignOn && attempt == 0 {
 			a.d.signedOn.Store(false)
 			if err := a.d.SignOn(ctx, ""); err == nil {
-				continue // the 0200 was declined: send a new one
+				continue
 			}
 		}
-		return onlineResponse(resp), nil
+		return resp, nil
 	}
 }
 
-// send journals an intent and exchanges the 0200.
-func (a *cardAuthorisation) send(ctx context.Context, req *kernel.OnlineRequest) (posmsg.Response, error) {
+// send journals the intent of the request build makes (for the STAN it is given) and
+// exchanges it.
+func (a *authAttempt) send(ctx context.Context, card cardInfo, build func(linkMeta) (iso8583.Message, error)) (posmsg.Response, error) {
 	d := a.d
-	pan, track2 := req.AuthorisationCardData()
-	clear(track2) // chip data go in DE55; track 2 is not sent
-	in, msg, err := d.newIntent(a.saleID, a.amount, a.iface, req, pan)
+	in, msg, err := d.newIntent(a.saleID, a.amount, card, build)
 	if err != nil {
 		a.failed = err
 		return posmsg.Response{}, err
@@ -76,7 +108,8 @@ func (a *cardAuthorisation) send(ctx context.Context, req *kernel.OnlineRequest)
 	a.intent = in
 	cardTestHook("sale.sending")
 	ans, err := d.exchange(ctx, msg)
-	clear(msg.Fields[2])
+	clear(msg.Fields[2])  // the card number
+	clear(msg.Fields[62]) // a QR payment code
 	if err != nil {
 		a.linkErr = err
 		if acquirer.InDoubt(err) {
@@ -98,6 +131,30 @@ func (a *cardAuthorisation) send(ctx context.Context, req *kernel.OnlineRequest)
 	}
 	cardTestHook("sale.recorded")
 	return ans.Response, nil
+}
+
+// refusal is the outcome of an attempt that took nothing whatever the card says: the
+// till could not record a step (an approval is then reversed, with icc for the
+// 0400), the authorisation is being reversed, or the host declined it. It is nil when
+// the last authorisation is approved (intent set) or none reached the host.
+func (a *authAttempt) refusal(icc []byte) error {
+	d, in := a.d, a.intent
+	if a.failed != nil {
+		if in != nil && in.State == intentApproved {
+			_ = d.reverse(in, reasonTerminalFault, "the approval could not be recorded", icc)
+		}
+		return a.failed
+	}
+	switch {
+	case in != nil && in.State == intentReversalDue:
+		if a.linkErr != nil {
+			return fmt.Errorf("%w: %w", ErrCardInDoubt, a.linkErr)
+		}
+		return &CardDeclinedError{Code: a.code, Reason: "the host's answer asks for a reversal"}
+	case in != nil && in.State != intentApproved:
+		return &CardDeclinedError{Code: a.code}
+	}
+	return nil
 }
 
 // reversalReason is the 0400's DE39 for a failed exchange.
@@ -127,31 +184,20 @@ func onlineResponse(r posmsg.Response) kernel.OnlineResponse {
 	return out
 }
 
-// newIntent builds the 0200 for the kernel's request and journals its intent (with
-// the STAN it takes) before anything is sent.
-func (d *CardPayments) newIntent(saleID string, amount money.Amount, iface kernel.Interface, req *kernel.OnlineRequest, pan string) (*cardIntent, iso8583.Message, error) {
-	pin := posmsg.PIN{}
-	if p := req.PIN; p != nil {
-		if len(p.Block) != 8 {
-			return nil, iso8583.Message{}, fmt.Errorf("card payment: a PIN block of %d bytes (format %d) does not fit DE52", len(p.Block), p.Format)
-		}
-		pin.Block, pin.KSN = p.Block, p.KSN
-	}
+// newIntent builds the request (build makes it for the STAN reserved) and journals
+// its intent, with the STAN it takes, before anything is sent.
+func (d *CardPayments) newIntent(saleID string, amount money.Amount, card cardInfo, build func(linkMeta) (iso8583.Message, error)) (*cardIntent, iso8583.Message, error) {
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
 	meta, stanChange, err := d.reserveSTAN()
 	if err != nil {
 		return nil, iso8583.Message{}, err
 	}
-	s := posmsg.Sale{CardTransaction: posmsg.CardTransaction{Terminal: d.terminal(), STAN: meta.STAN, Batch: meta.Batch,
-		Amount: posmsg.Amount(amount), PIN: pin, ICC: req.ICCData, Field60Rest: field60Chip,
-		Card: posmsg.Card{PAN: pan, Expiry: req.Expiry, SequenceNumber: sequence3(req.PANSequence), EntryMode: entryMode(iface, req.PIN != nil)}}}
-	msg, err := s.Message()
+	msg, err := build(meta)
 	if err != nil {
 		return nil, iso8583.Message{}, fmt.Errorf("card payment: build the authorisation: %w", err)
 	}
-	in := &cardIntent{cardTxnHead: d.head(saleID, amount, meta, cardInfoOf(req.MaskedPAN, req.ICCData)), Kind: txnSale, State: intentSent,
-		Original: reversalFields(msg)}
+	in := &cardIntent{cardTxnHead: d.head(saleID, amount, meta, card), Kind: txnSale, State: intentSent, Original: reversalFields(msg)}
 	change, err := put(prefixIntent+in.ID, in)
 	if err != nil {
 		return nil, iso8583.Message{}, err
@@ -229,11 +275,12 @@ func (d *CardPayments) reverse(in *cardIntent, reason, why string, icc []byte) e
 	return err
 }
 
-// approvedPayment is the payment of an approved intent; the receipt's EMV data are
-// kept with the intent until the sale completes.
-func (d *CardPayments) approvedPayment(in *cardIntent, res *kernel.Result) (sale.Payment, error) {
+// approvedPayment is the payment (of method) of an approved intent; the receipt's
+// data (receiptOf the payment's reference) are kept with the intent until the sale
+// completes.
+func (d *CardPayments) approvedPayment(in *cardIntent, method sale.Method, receiptOf func(cardRef) CardReceipt, icc []byte) (sale.Payment, error) {
 	ref := cardRef{Brand: in.Card.Brand, MaskedPAN: in.Card.MaskedPAN, AuthCode: in.AuthCode, RRN: in.RRN, Batch: in.Batch, STAN: in.STAN, Date: in.Created.Format("0102")}
-	r := cardReceiptOf(res, ref, false)
+	r := receiptOf(ref)
 	d.stateMu.Lock()
 	in.Receipt = &r
 	change, err := put(prefixIntent+in.ID, in)
@@ -242,11 +289,11 @@ func (d *CardPayments) approvedPayment(in *cardIntent, res *kernel.Result) (sale
 	}
 	d.stateMu.Unlock()
 	if err != nil {
-		_ = d.reverse(in, reasonTerminalFault, "the approval could not be recorded", res.ReversalData)
+		_ = d.reverse(in, reasonTerminalFault, "the approval could not be recorded", icc)
 		return sale.Payment{}, fmt.Errorf("card payment %w: %v", ErrNotRecorded, err)
 	}
-	d.log.Info("card payment approved", "sale", in.SaleID, "card", in.Card.MaskedPAN, "amount", in.Amount.Plain(), "rrn", string(in.RRN), "id", in.ID)
-	return sale.Payment{Method: sale.Card, Amount: in.Amount, Ref: ref.String(), At: d.opt.Now().UTC()}, nil
+	d.log.Info("card payment approved", "method", method, "sale", in.SaleID, "card", in.Card.MaskedPAN, "amount", in.Amount.Plain(), "rrn", string(in.RRN), "id", in.ID)
+	return sale.Payment{Method: method, Amount: in.Amount, Ref: ref.String(), At: d.opt.Now().UTC()}, nil
 }
 
 // storeAdvice keeps an offline approval, held until its sale completes.

@@ -56,7 +56,7 @@ func (d *CardPayments) capture(s *sale.Sale) (CompletionPart, error) {
 	now := d.opt.Now().UTC()
 	paid := map[string]bool{}
 	for _, p := range s.Payments {
-		if p.Method != sale.Card {
+		if !viaAcquirer(p.Method) {
 			continue
 		}
 		ref, err := parseCardRef(p.Ref)

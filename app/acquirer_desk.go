@@ -66,6 +66,7 @@ type CardDeclinedError struct {
 	Code    respcode.Code // the host's response code; empty Code.Code for a decline by the card
 	Offline bool          // the card (or the terminal) declined without the host
 	Reason  string        // for the log
+	QR      bool          // a UnionPay QR payment code was declined (acquirer_qr.go)
 }
 
 func (e *CardDeclinedError) Error() string {
@@ -78,10 +79,14 @@ func (e *CardDeclinedError) Error() string {
 // Unwrap makes errors.Is(err, ErrCardDeclined) true.
 func (e *CardDeclinedError) Unwrap() error { return ErrCardDeclined }
 
-// Key is the message key: the response code's (respcode), or "card.declined_by_card".
+// Key is the message key: the response code's (respcode), "card.declined_by_card",
+// or for a QR payment code the host does not take (14, 54) "unionpay.decline.code".
 func (e *CardDeclinedError) Key() string {
-	if e.Code.Code == "" {
+	switch {
+	case e.Code.Code == "":
 		return "card.declined_by_card"
+	case e.QR && (e.Code.Code == "14" || e.Code.Code == "54"):
+		return "unionpay.decline.code"
 	}
 	return e.Code.Key
 }
@@ -177,8 +182,10 @@ func NewCardPayments(t *Till, reg *Registration, opt CardPaymentsOptions) *CardP
 	d := &CardPayments{till: t, reg: reg, opt: opt, log: opt.Log.With("use", "card"), kick: make(chan struct{}, 1)}
 	t.AddSalesGate(d.salesGate)
 	t.AddCompletion(d)
-	t.RegisterReverser(sale.Card, cardReverser{d})
-	t.RegisterReceiptDetails(sale.Card, d.receiptRows)
+	for _, m := range []sale.Method{sale.Card, sale.UnionPayQR} {
+		t.RegisterReverser(m, cardReverser{d})
+		t.RegisterReceiptDetails(m, d.receiptRows)
+	}
 	return d
 }
 

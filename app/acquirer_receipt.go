@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 // read back by refunds and reversals:
 //
 //	Visa 499999******0015 auth:123456 rrn:000000100001 ref:000001/000012/1126
+//	UnionPay QR 621234*********5678 auth:123456 rrn:000000100002 ref:000001/000013/1126
 //
 // brand (first word, as core/reports reads it), masked card number, authorisation
 // code, retrieval reference number (absent for an offline approval), then batch,
@@ -45,10 +47,14 @@ func (r cardRef) id() string { return transactionID(r.Batch, r.STAN) }
 // parseCardRef reads a card payment's reference.
 func parseCardRef(s string) (cardRef, error) {
 	f := strings.Fields(s)
+	brand := ""
+	if len(f) > 1 && f[0]+" "+f[1] == qrBrand { // the one brand of two words
+		brand, f = qrBrand, f[1:]
+	}
 	if len(f) < 3 {
 		return cardRef{}, fmt.Errorf("%q: %w", s, ErrNotCardRef)
 	}
-	r := cardRef{Brand: f[0], MaskedPAN: f[1]}
+	r := cardRef{Brand: cmp.Or(brand, f[0]), MaskedPAN: f[1]}
 	var err error
 	for _, w := range f[2:] {
 		k, v, _ := strings.Cut(w, ":")

@@ -56,9 +56,38 @@ type cardRefunder struct {
 // Method is sale.Card.
 func (cardRefunder) Method() sale.Method { return sale.Card }
 
-// Refund voids or refunds req.Amount of the payment req.OriginalRef.
+// Refund voids or refunds req.Amount of the payment req.OriginalRef, with the card
+// the customer presents again.
 func (r cardRefunder) Refund(ctx context.Context, req TenderRefundRequest) (string, error) {
-	d := r.d
+	return r.d.refundPayment(ctx, req, func(orig cardRef) (refundCard, error) {
+		term, err := r.d.terminalFor()
+		if err != nil {
+			return refundCard{}, err
+		}
+		pan, card, err := term.readCardNumber(ctx, req.Amount, r.stage)
+		term.release(r.d.log)
+		if err != nil {
+			return refundCard{}, err
+		}
+		if iso8583.MaskPAN(pan) != orig.MaskedPAN {
+			return refundCard{}, fmt.Errorf("%w (%s, the sale was paid with %s)", ErrWrongCard, iso8583.MaskPAN(pan), orig.MaskedPAN)
+		}
+		r.stage(CardProcessing)
+		return refundCard{pan: pan, entry: posmsg.EntryChipNoPIN, info: card}, nil
+	})
+}
+
+// refundCard is how a refund names the card paid back: its number read again, or
+// none for a UnionPay QR payment (DE22 030).
+type refundCard struct {
+	pan   string
+	entry string // DE22
+	info  cardInfo
+}
+
+// refundPayment voids or refunds req.Amount of the payment req.OriginalRef: the card
+// comes from present once the refund is known to be due.
+func (d *CardPayments) refundPayment(ctx context.Context, req TenderRefundRequest, present func(orig cardRef) (refundCard, error)) (string, error) {
 	sum := sha256.Sum256([]byte(req.Key))
 	key := prefixRefund + hex.EncodeToString(sum[:16])
 	prev, found, err := getEntry[cardRefund](d.journal(), key)
@@ -75,19 +104,10 @@ func (r cardRefunder) Refund(ctx context.Context, req TenderRefundRequest) (stri
 	if err := d.readyForSale(ctx); err != nil {
 		return "", err
 	}
-	term, err := d.terminalFor()
+	card, err := present(orig)
 	if err != nil {
 		return "", err
 	}
-	pan, card, err := term.readCardNumber(ctx, req.Amount, r.stage)
-	term.release(d.log)
-	if err != nil {
-		return "", err
-	}
-	if iso8583.MaskPAN(pan) != orig.MaskedPAN {
-		return "", fmt.Errorf("%w (%s, the sale was paid with %s)", ErrWrongCard, iso8583.MaskPAN(pan), orig.MaskedPAN)
-	}
-	r.stage(CardProcessing)
 	txn, inBatch, err := getEntry[batchTxn](d.journal(), txnKey(orig.Batch, orig.STAN))
 	if err != nil {
 		return "", err
@@ -97,12 +117,12 @@ func (r cardRefunder) Refund(ctx context.Context, req TenderRefundRequest) (stri
 		return "", err
 	}
 	if !found && inBatch && orig.Batch == current.Batch && txn.Kind == txnSale && !txn.Voided && txn.Refunded == 0 && txn.Amount == req.Amount {
-		return d.void(ctx, key, req, orig, txn, pan, card)
+		return d.void(ctx, key, req, orig, txn, card)
 	}
 	if found && prev.Kind == txnVoid { // the void is being reversed: its reversal ends this state
 		return "", fmt.Errorf("refund %s: an earlier void of this payment is still in doubt: %w", req.RefundID, ErrReversalPending)
 	}
-	return d.refund(ctx, key, prev, req, orig, pan, card)
+	return d.refund(ctx, key, prev, req, orig, card)
 }
 
 // readCardNumber runs the card once as a refund (never online, no PIN asked) to read
@@ -138,13 +158,13 @@ func (readOnlyHost) Authorise(context.Context, *kernel.OnlineRequest) (kernel.On
 }
 
 // void cancels a whole sale of the open batch (0200, processing code 200000).
-func (d *CardPayments) void(ctx context.Context, key string, req TenderRefundRequest, orig cardRef, txn batchTxn, pan string, card cardInfo) (string, error) {
+func (d *CardPayments) void(ctx context.Context, key string, req TenderRefundRequest, orig cardRef, txn batchTxn, card refundCard) (string, error) {
 	d.stateMu.Lock()
 	meta, stanChange, err := d.reserveSTAN()
 	var msg iso8583.Message
 	if err == nil {
 		msg, err = posmsg.Void{CardTransaction: posmsg.CardTransaction{Terminal: d.terminal(), STAN: meta.STAN, Batch: meta.Batch,
-			Amount: posmsg.Amount(req.Amount), Field60Rest: field60Chip, Card: posmsg.Card{PAN: pan, EntryMode: posmsg.EntryChipNoPIN}},
+			Amount: posmsg.Amount(req.Amount), Field60Rest: field60Chip, Card: posmsg.Card{PAN: card.pan, EntryMode: card.entry}},
 			OriginalRRN: orig.RRN, OriginalAuthCode: orig.AuthCode, Original: posmsg.Original{Batch: orig.Batch, STAN: orig.STAN}}.Message()
 	}
 	in := &cardIntent{cardTxnHead: d.head(txn.SaleID, req.Amount, meta, txn.Card), Kind: txnVoid, State: intentSent,
@@ -180,7 +200,7 @@ func (d *CardPayments) void(ctx context.Context, key string, req TenderRefundReq
 		d.stateMu.Unlock()
 		return "", errors.Join(&CardDeclinedError{Code: code}, err)
 	}
-	ref := cardRef{Brand: card.Brand, MaskedPAN: in.Card.MaskedPAN, AuthCode: ans.Response.AuthCode, RRN: ans.Response.RRN, Batch: in.Batch, STAN: in.STAN, Date: in.Created.Format("0102")}
+	ref := cardRef{Brand: card.info.Brand, MaskedPAN: in.Card.MaskedPAN, AuthCode: ans.Response.AuthCode, RRN: ans.Response.RRN, Batch: in.Batch, STAN: in.STAN, Date: in.Created.Format("0102")}
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
 	txn.Voided = true
@@ -202,7 +222,7 @@ func (d *CardPayments) void(ctx context.Context, key string, req TenderRefundReq
 
 // refund returns money for an earlier sale (0220), resending an earlier attempt's
 // request unchanged.
-func (d *CardPayments) refund(ctx context.Context, key string, prev cardRefund, req TenderRefundRequest, orig cardRef, pan string, card cardInfo) (string, error) {
+func (d *CardPayments) refund(ctx context.Context, key string, prev cardRefund, req TenderRefundRequest, orig cardRef, card refundCard) (string, error) {
 	if orig.RRN == "" {
 		rrn, err := d.adviceRRN(orig.id())
 		if err != nil {
@@ -228,9 +248,9 @@ func (d *CardPayments) refund(ctx context.Context, key string, prev cardRefund, 
 		}
 	}
 	d.stateMu.Unlock()
-	domestic := card.Domestic || (len(orig.MaskedPAN) > 1 && orig.MaskedPAN[:2] == "62")
+	domestic := card.info.Domestic || (len(orig.MaskedPAN) > 1 && orig.MaskedPAN[:2] == "62")
 	rf := posmsg.Refund{CardTransaction: posmsg.CardTransaction{Terminal: d.terminal(), STAN: st.STAN, Batch: st.Batch, Amount: posmsg.Amount(st.Amount),
-		Field60Rest: field60Chip, Card: posmsg.Card{PAN: pan, EntryMode: posmsg.EntryChipNoPIN}},
+		Field60Rest: field60Chip, Card: posmsg.Card{PAN: card.pan, EntryMode: card.entry}},
 		OriginalRRN: orig.RRN, Original: posmsg.Original{Batch: orig.Batch, STAN: orig.STAN, Date: orig.Date}}
 	if domestic {
 		rf.CardOrganization = posmsg.CardOrganizationCUP
@@ -250,7 +270,7 @@ func (d *CardPayments) refund(ctx context.Context, key string, prev cardRefund, 
 	if !ans.code.Approved() {
 		return "", errors.Join(&CardDeclinedError{Code: ans.code}, d.endRefund(key, nil))
 	}
-	ref := cardRef{Brand: card.Brand, MaskedPAN: orig.MaskedPAN, AuthCode: ans.resp.AuthCode, RRN: ans.resp.RRN, Batch: st.Batch, STAN: st.STAN, Date: d.opt.Now().Format("0102")}
+	ref := cardRef{Brand: card.info.Brand, MaskedPAN: orig.MaskedPAN, AuthCode: ans.resp.AuthCode, RRN: ans.resp.RRN, Batch: st.Batch, STAN: st.STAN, Date: d.opt.Now().Format("0102")}
 	st.State, st.Ref = refundDone, "refund "+ref.String()
 	info := cardInfo{MaskedPAN: orig.MaskedPAN, Brand: orig.Brand, Domestic: domestic}
 	d.stateMu.Lock()

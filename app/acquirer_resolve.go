@@ -11,7 +11,6 @@ import (
 	"tilldesk/core/iso8583/posmsg"
 	"tilldesk/core/iso8583/respcode"
 	"tilldesk/core/journal"
-	"tilldesk/core/sale"
 )
 
 // Resolve settles what a stopped till left behind, before any new sale: an
@@ -106,7 +105,7 @@ func journaledCardPayments(j *journal.Journal) (map[string]*paymentRecord, error
 	out := map[string]*paymentRecord{}
 	err := j.Each(journal.Filter{Kind: journal.KindPayment}, func(rec journal.Record) error {
 		var p paymentRecord
-		if json.Unmarshal(rec.Data, &p) != nil || p.Payment.Method != sale.Card {
+		if json.Unmarshal(rec.Data, &p) != nil || !viaAcquirer(p.Payment.Method) {
 			return nil
 		}
 		if ref, err := parseCardRef(p.Payment.Ref); err == nil {

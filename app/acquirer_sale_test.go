@@ -65,10 +65,15 @@ func TestCardSaleApprovedOnline(t *testing.T) {
 // assertNoClearPAN checks that no journal record holds the card's full number.
 func assertNoClearPAN(t *testing.T, f *cardFixture, profile string) {
 	t.Helper()
-	full := pan(t, profile)
+	assertNotJournaled(t, f, pan(t, profile), "the full card number")
+}
+
+// assertNotJournaled fails when a journal record holds secret (what names it).
+func assertNotJournaled(t *testing.T, f *cardFixture, secret, what string) {
+	t.Helper()
 	if err := f.j.Each(journal.Filter{}, func(r journal.Record) error {
-		if strings.Contains(string(r.Data), full) {
-			t.Errorf("record %d (%s) holds the full card number", r.Seq, r.Kind)
+		if strings.Contains(string(r.Data), secret) {
+			t.Errorf("record %d (%s) holds %s", r.Seq, r.Kind, what)
 		}
 		return nil
 	}); err != nil {

@@ -147,7 +147,7 @@ func (t *CardTender) take(ctx context.Context, term *CardTerminal, req PayReques
 			return sale.Payment{}, fmt.Errorf("card reader: %w", err)
 		}
 		t.stage(CardReading)
-		auth := &cardAuthorisation{d: d, saleID: req.SaleID, amount: req.Amount, iface: iface, stage: t.stage}
+		auth := &cardAuthorisation{authAttempt: authAttempt{d: d, saleID: req.SaleID, amount: req.Amount}, iface: iface, stage: t.stage}
 		kreq := kernel.Request{Amount: int64(req.Amount), Type: kernel.TypePurchase, Interface: iface}
 		res, kerr := term.run(ctx, card, kreq, auth, t.stage, t.chosen())
 		p, err := auth.conclude(res, kerr)
@@ -203,21 +203,13 @@ func (a *cardAuthorisation) conclude(res *kernel.Result, kerr error) (sale.Payme
 		res = &kernel.Result{Reason: fmt.Sprint(kerr)}
 	}
 	defer res.ClearCardData()
-	if a.failed != nil { // the till could not record a step: keep nothing
-		if in != nil && in.State == intentApproved {
-			_ = d.reverse(in, reasonTerminalFault, "the approval could not be recorded", res.ReversalData)
-		}
-		return sale.Payment{}, a.failed
+	if err := a.refusal(res.ReversalData); err != nil {
+		return sale.Payment{}, err
 	}
 	switch {
-	case in != nil && in.State == intentReversalDue:
-		if a.linkErr != nil {
-			return sale.Payment{}, fmt.Errorf("%w: %w", ErrCardInDoubt, a.linkErr)
-		}
-		return sale.Payment{}, &CardDeclinedError{Code: a.code, Reason: "the host's answer asks for a reversal"}
-	case in != nil && in.State == intentApproved:
+	case in != nil: // approved by the host
 		if kerr == nil && res.Outcome == kernel.ApprovedOnline {
-			return d.approvedPayment(in, res)
+			return d.approvedPayment(in, sale.Card, func(ref cardRef) CardReceipt { return cardReceiptOf(res, ref, false) }, res.ReversalData)
 		}
 		reason, why, cause := reasonOther, "the card declined after the bank approved", ErrCardLateDecline
 		if kerr != nil || res.Outcome == kernel.Terminated {
@@ -227,8 +219,6 @@ func (a *cardAuthorisation) conclude(res *kernel.Result, kerr error) (sale.Payme
 			return sale.Payment{}, err
 		}
 		return sale.Payment{}, fmt.Errorf("%w (%s)", cause, res.Reason)
-	case in != nil:
-		return sale.Payment{}, &CardDeclinedError{Code: a.code}
 	case kerr != nil:
 		return sale.Payment{}, fmt.Errorf("%w: %w", ErrCardTerminated, kerr)
 	}

@@ -14,7 +14,9 @@ import (
 // 11.4): card number (masked), application and AID, entry mode, authorisation code,
 // RRN, batch and trace number, TVR and TSI, the cryptogram, the cardholder
 // verification, "offline" for an approval the card gave without the bank, and a
-// signature line when the card asked for a signature. Labels are the receipt's
+// signature line when the card asked for a signature. A UnionPay QR payment has the
+// masked payment code, "UnionPay QR" as entry, authorisation code, RRN, batch and
+// trace. Labels are the receipt's
 // ("card.aid" is looked up as the receipt looks up its words).
 
 // ReceiptDetails gives the rows printed under a payment on the receipt r.
@@ -50,7 +52,7 @@ var CardReceiptKeys = []string{"card.number", "card.application", "card.aid", "c
 	"card.entry.contactless", "card.auth_code", "card.rrn", "card.batch_trace", "card.tvr", "card.tsi", "card.cryptogram",
 	"card.cvm", "card.cvm.not_performed", "card.cvm.failed", "card.cvm.online_pin", "card.cvm.offline_pin",
 	"card.cvm.offline_pin_and_signature", "card.cvm.signature", "card.cvm.no_cvm", "card.cvm.consumer_device_cvm",
-	"card.offline", "card.signature", "card.signature_note"}
+	"card.offline", "card.signature", "card.signature_note", "card.qr_code", "card.entry.qr"}
 
 // CardReceiptRows lays out a card payment's EMV fields and, when the card asked for
 // one, the signature line.
@@ -61,11 +63,14 @@ func CardReceiptRows(c CardReceipt, tr receipt.Labels) []receipt.Row {
 			rows = append(rows, receipt.Row{Left: "  " + tr(key), Right: value})
 		}
 	}
-	entry := "card.entry.chip"
-	if c.EntryMode == "Contactless" {
+	entry, number := "card.entry.chip", "card.number"
+	switch c.EntryMode {
+	case "Contactless":
 		entry = "card.entry.contactless"
+	case qrEntryMode: // a UnionPay QR payment code: no card, no chip
+		entry, number = "card.entry.qr", "card.qr_code"
 	}
-	add("card.number", c.MaskedPAN)
+	add(number, c.MaskedPAN)
 	add("card.application", c.ApplicationName)
 	add("card.aid", c.AID)
 	add("card.entry", tr(entry))

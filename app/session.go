@@ -84,6 +84,7 @@ func Start(paths Paths, now func() time.Time) (*Session, error) {
 	s.Prepaid = StartPrepaid(s)
 	s.Wallets = StartWallets(s)
 	s.Cards = StartCardPayments(s, nil)
+	s.Wallets.RouteUnionPayQR(s.Cards) // UnionPay QR codes are charged through the acquirer
 	log.Info("till started", "terminal", cfg.Terminal.ID, "demo", cfg.Terminal.Demo, "products", s.Catalog.Len(), "journal", paths.Journal())
 	return s, nil
 }

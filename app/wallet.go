@@ -78,7 +78,7 @@ type walletIntent struct {
 var (
 	ErrWalletOff = errors.New("this wallet is not set up at this till")
 	// ErrWalletUnionPay: UnionPay QR payment codes classify, but are paid through the
-	// card acquirer, which this till does not reach for QR codes.
+	// card acquirer, which this till does not reach (no host configured or registered).
 	ErrWalletUnionPay = errors.New("UnionPay QR payment codes are not taken at this till: pay by card")
 	// ErrWalletCancelled: the cashier cancelled, and the provider confirmed that
 	// nothing was taken (or that it was given back).
@@ -184,6 +184,7 @@ type Wallets struct {
 	inFlight map[string]bool // out_trade_no of payments being taken now
 	handed   map[string]bool // paid intents handed to the open sale in this process
 	sandbox  *walletsim.Gateway
+	unionPay *CardPayments // takes UnionPay QR codes (RouteUnionPayQR); nil: refused
 }
 
 // journal is the till's current journal (it changes at deregistration).

@@ -152,10 +152,14 @@ func (r walletRefunder) Refund(ctx context.Context, req TenderRefundRequest) (st
 	return o.OutRefundNo, nil
 }
 
-// RegisterRefunders registers a refunder for each wallet this till takes.
+// RegisterRefunders registers a refunder for each wallet this till takes, and for
+// UnionPay QR payments when they are routed to the acquirer.
 func (w *Wallets) RegisterRefunders(r *Refunds) {
 	for m := range w.apis {
 		r.Register(walletRefunder{w: w, m: m})
+	}
+	if q := w.unionPayQR(); q != nil {
+		r.Register(q.QRRefunder())
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 // CodeTender is the tender for a payment code the customer shows (付款码), scanned
 // while the tender dialog waits for it. The code is classified first: an unknown or
 // malformed code is refused here (wallet.ErrUnknownCode, wallet.ErrMalformedCode) and
-// never sent; a UnionPay code is refused with ErrWalletUnionPay, a wallet this till does
-// not take with ErrWalletOff. progress (may be nil) follows the payment. Pay then:
+// never sent; a UnionPay code goes to the card acquirer (RouteUnionPayQR, the UnionPay
+// QR tender of acquirer_qr.go) or, with none, is refused with ErrWalletUnionPay; a
+// wallet this till does not take is refused with ErrWalletOff. progress (may be nil)
+// follows the payment. For Alipay and WeChat Pay, Pay then:
 //   - journals the intent, then asks the provider to charge the code;
 //   - while the customer confirms on the phone (Alipay 10003, WeChat USERPAYING), and
 //     whenever the answer is unclear (network error, SYSTEMERROR, 20000), queries every
@@ -30,7 +32,10 @@ func (w *Wallets) CodeTender(scan string, progress func(WalletProgress)) (Tender
 		return nil, err
 	}
 	if p == wallet.UnionPay {
-		return nil, ErrWalletUnionPay
+		if !w.TakesUnionPayQR() {
+			return nil, ErrWalletUnionPay
+		}
+		return w.unionPayQR().QRTender(scan, progress)
 	}
 	api, err := w.apiFor(walletMethodOf(p))
 	if err != nil {
@@ -121,3 +126,23 @@ func (t *walletQRTender) Pay(ctx context.Context, req PayRequest) (sale.Payment,
 	p.codeURL = res.CodeURL
 	return p.follow(ctx, wallet.OpPrecreate, res, nil, w.now().Add(w.timing.QRWait))
 }
+
+// RouteUnionPayQR sends the UnionPay QR payment codes CodeTender is given to card
+// payments, which charge them through the acquirer; their refunds go there too
+// (RegisterRefunders). The session calls it once both are started.
+func (w *Wallets) RouteUnionPayQR(cards *CardPayments) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.unionPay = cards
+}
+
+// unionPayQR is where UnionPay QR codes go, or nil.
+func (w *Wallets) unionPayQR() *CardPayments {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.unionPay
+}
+
+// TakesUnionPayQR reports whether CodeTender takes UnionPay QR payment codes: they are
+// routed to card payments, which reach an acquirer.
+func (w *Wallets) TakesUnionPayQR() bool { return w != nil && w.unionPayQR().TakesUnionPayQR() }

@@ -12,7 +12,8 @@ import (
 )
 
 // LabelKeys lists every key Rows asks its labels for. Tender methods outside
-// StandardMethods are shown by their own name.
+// StandardMethods are shown by their own name, but for NamedMethods ("tender." + the
+// method's name).
 var LabelKeys = []string{
 	"title.x", "title.z", "terminal", "operator", "from", "to",
 	"sales.title", "sales", "cancelled", "voided", "items", "gross", "discounts", "net_sales",
@@ -109,9 +110,13 @@ func salesRows(r Report, tr receipt.Labels) []receipt.Row {
 	)
 }
 
-// methodLabel names a tender method: translated for the standard ones.
+// NamedMethods are tender methods a report names in words (like the standard ones)
+// but lists only when they took something.
+var NamedMethods = []sale.Method{sale.UnionPayQR}
+
+// methodLabel names a tender method: translated for the standard and named ones.
 func methodLabel(m sale.Method, tr receipt.Labels) string {
-	if slices.Contains(StandardMethods, m) {
+	if slices.Contains(StandardMethods, m) || slices.Contains(NamedMethods, m) {
 		return tr("tender." + string(m))
 	}
 	return string(m)

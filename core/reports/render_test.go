@@ -11,6 +11,7 @@ import (
 
 	"tilldesk/core/prepaid"
 	"tilldesk/core/receipt"
+	"tilldesk/core/sale"
 )
 
 // asked records the label keys a layout asks for and answers with the key itself.
@@ -125,5 +126,26 @@ func TestWriteCSV(t *testing.T) {
 		if got[k] != want {
 			t.Errorf("%s = %q, want %q", k, got[k], want)
 		}
+	}
+}
+
+// A UnionPay QR payment is listed (only when taken) under its translated name.
+func TestNamedMethodRow(t *testing.T) {
+	tp := &tape{t: t}
+	tp.complete(tp.newSale(prodA), other(sale.UnionPayQR, 200, "UnionPay QR 621234*********5678 auth:000001 rrn:000000100001 ref:000001/000002/1126"))
+	r, err := Build(Header{Type: X, From: start, To: start.Add(time.Hour)}, tp.records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := text(Rows(r, Heading{}, asked{}.label))
+	if !strings.Contains(got, "tender.unionpay_qr (1)|¥2.00\n") {
+		t.Errorf("rows lack the UnionPay QR tender:\n%s", got)
+	}
+	empty, err := Build(Header{Type: X, From: start, To: start.Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text(Rows(empty, Heading{}, asked{}.label)); strings.Contains(got, "unionpay_qr") {
+		t.Errorf("an empty report lists UnionPay QR:\n%s", got)
 	}
 }

@@ -17,6 +17,9 @@ const (
 	Alipay  Method = "alipay"
 	WeChat  Method = "wechat"
 	Prepaid Method = "prepaid"
+	// UnionPayQR is the customer's UnionPay QR payment code (银联二维码), charged
+	// through the card acquirer.
+	UnionPayQR Method = "unionpay_qr"
 )
 
 // Payment is one settled tender on a sale. A sale may carry several (split tender).
