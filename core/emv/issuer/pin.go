@@ -154,7 +154,10 @@ func decryptTDESPIN(bdk [16]byte, block [8]byte, ksn dukpt.KSN, accountNumber st
 // decryptAESPIN recovers the PIN of an AES DUKPT format 4 block (the PIN key of the
 // BDK's own AES type); nil when the block does not decode.
 func decryptAESPIN(bdk []byte, block [16]byte, ksn dukpt.AESKSN, accountNumber string) ([]byte, error) {
-	keyType := map[int]dukpt.KeyType{16: dukpt.AES128, 24: dukpt.AES192, 32: dukpt.AES256}[len(bdk)]
+	keyType, err := dukpt.AESKeyTypeOf(len(bdk))
+	if err != nil {
+		return nil, fmt.Errorf("issuer: online PIN: AES BDK: %w", err)
+	}
 	ik, err := dukpt.DeriveAESInitialKey(bdk, ksn.InitialKeyID())
 	if err != nil {
 		return nil, fmt.Errorf("issuer: online PIN: %w", err)
