@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"tilldesk/app/acquirersim"
 	"tilldesk/app/walletsim"
 	"tilldesk/core/money"
 	"tilldesk/core/sale"
@@ -17,7 +18,9 @@ import (
 // PhonePanel is the simulator panel's customer phone (demo mode): a wallet of the
 // sandbox (Alipay or WeChat Pay, with a balance) that shows a payment code for the
 // till to scan, scans the QR code the till shows, and confirms or refuses the payments
-// waiting on it. Its widgets are exported so tests drive it.
+// waiting on it. With the sandbox acquirer, its UnionPay app (a wallet at the
+// acquirer sandbox) shows UnionPay QR payment codes too. Its widgets are exported so
+// tests drive it.
 type PhonePanel struct {
 	Wallet   *widget.RadioGroup // which wallet app the customer opens
 	Balance  *widget.Entry      // the balance of a new wallet
@@ -28,12 +31,14 @@ type PhonePanel struct {
 	Waiting  []*PhonePayment    // the payments waiting on the phone
 	Error    *widget.Label
 
-	c       *Cashier
-	phone   *walletsim.Phone
-	scan    func(code string) // hands a code to the simulated scanner
-	wallets map[wallet.Provider]phoneWallet
-	list    *fyne.Container // holds Waiting
-	work    worker
+	c         *Cashier
+	phone     *walletsim.Phone
+	unionPay  *acquirersim.QRApp // the sandbox acquirer's UnionPay app, or nil
+	providers []wallet.Provider  // the wallets offered, in the Wallet choice's order
+	scan      func(code string)  // hands a code to the simulated scanner
+	wallets   map[wallet.Provider]phoneWallet
+	list      *fyne.Container // holds Waiting
+	work      worker
 }
 
 // PhonePayment is one payment waiting for the customer on the phone.
@@ -52,9 +57,6 @@ type phoneWallet struct {
 // errNoQRShown: the phone was asked to scan the till's QR code, and none is shown.
 var errNoQRShown = errors.New("the till shows no QR code now")
 
-// phoneProviders are the wallets the phone offers, in the Wallet choice's order.
-var phoneProviders = []wallet.Provider{wallet.Alipay, wallet.WeChat}
-
 // newPhonePanel builds the phone over the demo wallet sandbox, or returns nil outside
 // demo mode. scan is how the panel scans codes (the simulated scanner).
 func (c *Cashier) newPhonePanel(scan func(string)) *PhonePanel {
@@ -62,10 +64,18 @@ func (c *Cashier) newPhonePanel(scan func(string)) *PhonePanel {
 		return nil
 	}
 	p := &PhonePanel{c: c, phone: c.wallets.Sandbox().Phone(), scan: scan, wallets: map[wallet.Provider]phoneWallet{},
-		Info: widget.NewLabel(""), Error: resultLabel(), list: container.NewVBox()}
+		providers: []wallet.Provider{wallet.Alipay, wallet.WeChat}, Info: widget.NewLabel(""), Error: resultLabel(), list: container.NewVBox()}
+	if c.cards != nil && c.cards.payments.Sandbox() != nil && c.wallets.TakesUnionPayQR() {
+		p.unionPay = c.cards.payments.Sandbox().UnionPayApp()
+		p.providers = append(p.providers, wallet.UnionPay)
+	}
 	p.Error.Importance = widget.DangerImportance
 	p.Error.Hide()
-	p.Wallet = widget.NewRadioGroup([]string{providerName(wallet.Alipay), providerName(wallet.WeChat)}, func(string) { p.refresh() })
+	var names []string
+	for _, pr := range p.providers {
+		names = append(names, providerName(pr))
+	}
+	p.Wallet = widget.NewRadioGroup(names, func(string) { p.refresh() })
 	p.Wallet.Horizontal = true
 	p.Wallet.Required = true
 	p.Wallet.SetSelected(providerName(wallet.Alipay))
@@ -91,7 +101,7 @@ func (p *PhonePanel) stop() { p.phone.OnChange(nil) }
 
 // provider is the wallet chosen.
 func (p *PhonePanel) provider() wallet.Provider {
-	for _, pr := range phoneProviders {
+	for _, pr := range p.providers {
 		if providerName(pr) == p.Wallet.Selected {
 			return pr
 		}
@@ -118,7 +128,12 @@ func (p *PhonePanel) walletID() (string, error) {
 	if w, ok := p.wallets[pr]; ok && w.opening == balance {
 		return w.id, nil
 	}
-	id, err := p.phone.NewWallet(pr, balance)
+	var id string
+	if pr == wallet.UnionPay {
+		id, err = p.unionPay.NewWallet(int64(balance))
+	} else {
+		id, err = p.phone.NewWallet(pr, balance)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -130,7 +145,11 @@ func (p *PhonePanel) walletID() (string, error) {
 func (p *PhonePanel) showCode() {
 	id, err := p.walletID()
 	var code string
-	if err == nil {
+	switch {
+	case err != nil:
+	case p.provider() == wallet.UnionPay: // paid at once: the acquirer answers for the app
+		code, err = p.unionPay.ShowCode(id)
+	default:
 		code, err = p.phone.ShowCode(id, p.behaviour())
 	}
 	if err != nil {
@@ -167,7 +186,7 @@ func (p *PhonePanel) scanQR() {
 func (p *PhonePanel) refresh() {
 	info := trf("sim.phone.none", map[string]any{"Wallet": p.Wallet.Selected})
 	if w, ok := p.wallets[p.provider()]; ok {
-		if b, err := p.phone.Balance(w.id); err == nil {
+		if b, err := p.balance(w.id); err == nil {
 			info = trf("sim.phone.wallet", map[string]any{"Wallet": p.Wallet.Selected, "Balance": b.Format()})
 		}
 	}
@@ -183,6 +202,15 @@ func (p *PhonePanel) refresh() {
 		p.list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(row.Confirm, row.Refuse), row.Label))
 	}
 	p.fit()
+}
+
+// balance is a wallet's balance, at the wallet sandbox or the acquirer's UnionPay app.
+func (p *PhonePanel) balance(id string) (money.Amount, error) {
+	if p.provider() == wallet.UnionPay {
+		b, err := p.unionPay.Balance(id)
+		return money.Amount(b), err
+	}
+	return p.phone.Balance(id)
 }
 
 // answer confirms or refuses a payment waiting on the phone.
@@ -217,8 +245,11 @@ func (p *PhonePanel) Wait() { p.work.Wait() }
 
 // providerName is a wallet network's name in the cashier's language.
 func providerName(pr wallet.Provider) string {
-	if pr == wallet.WeChat {
+	switch pr {
+	case wallet.WeChat:
 		return walletName(sale.WeChat)
+	case wallet.UnionPay:
+		return walletName(sale.UnionPayQR)
 	}
 	return walletName(sale.Alipay)
 }

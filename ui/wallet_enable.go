@@ -30,9 +30,9 @@ func (c *Cashier) OpenWalletCode() *WalletDialog { return c.openWalletDialog(flo
 
 // takePaymentCode starts a wallet payment of the amount due when text, entered in the
 // scan field, is a customer's payment code, as Chinese tills do. The codes' formats
-// (Alipay: 16 to 24 digits from 25-30; WeChat Pay: 18 digits from 10-15) are no EAN or
-// UPC length, and a code the catalog knows stays a product. It reports whether it took
-// the text.
+// (Alipay: 16 to 24 digits from 25-30; WeChat Pay: 18 digits from 10-15; UnionPay QR:
+// 19 digits from 62, charged through the card acquirer) are no EAN or UPC length, and
+// a code the catalog knows stays a product. It reports whether it took the text.
 func (c *Cashier) takePaymentCode(text string) bool {
 	if c.wallets == nil {
 		return false
@@ -45,7 +45,7 @@ func (c *Cashier) takePaymentCode(text string) bool {
 		return false
 	}
 	c.log.Info("payment code scanned into the scan field", "provider", provider, "code", wallet.MaskCode(text))
-	if provider == wallet.UnionPay {
+	if provider == wallet.UnionPay && !c.wallets.TakesUnionPayQR() { // no acquirer to charge it
 		c.fail(app.ErrWalletUnionPay)
 		return true
 	}

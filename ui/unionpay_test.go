@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"tilldesk/app"
+	"tilldesk/app/acquirersim"
+	"tilldesk/core/iso8583"
+	"tilldesk/core/money"
+	"tilldesk/core/sale"
+	"tilldesk/core/wallet"
+)
+
+// unionPayFixture is the wallet fixture with card payments on a sandbox acquirer of
+// their own, UnionPay QR codes routed to them as the session does.
+type unionPayFixture struct {
+	*walletFixture
+	cards   *app.CardPayments
+	sandbox *acquirersim.Server
+}
+
+func newUnionPayFixture(t *testing.T, language string) *unionPayFixture {
+	t.Helper()
+	f := &unionPayFixture{walletFixture: newWalletFixture(t, language)}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sb, err := acquirersim.Start(acquirersim.Options{Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sandbox = sb
+	f.cards = app.NewCardPayments(f.till, nil, app.CardPaymentsOptions{Config: app.DefaultAcquirerConfig(), Address: sb.Addr(),
+		Backoff: func(int) time.Duration { return 20 * time.Millisecond }, ConnectTimeout: time.Second, ResponseTimeout: 2 * time.Second,
+		Log: quiet, Sandbox: sb})
+	t.Cleanup(func() { f.cards.Close() })
+	if err := f.cards.Resolve(); err != nil {
+		t.Fatal(err)
+	}
+	f.cards.Start()
+	f.wallets.RouteUnionPayQR(f.cards)
+	f.c.EnableCards(f.cards, nil)
+	return f
+}
+
+// qrCode opens a UnionPay app wallet holding balance and shows a code of it.
+func (f *unionPayFixture) qrCode(t *testing.T, balance money.Amount) (string, string) {
+	t.Helper()
+	id, err := f.sandbox.UnionPayApp().NewWallet(int64(balance))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := f.sandbox.UnionPayApp().ShowCode(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, code
+}
+
+func (f *unionPayFixture) qrBalance(t *testing.T, id string) money.Amount {
+	t.Helper()
+	b, err := f.sandbox.UnionPayApp().Balance(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return money.Amount(b)
+}
+
+// receiptText is the receipt on screen, a row a line.
+func (f *unionPayFixture) receiptText() string {
+	var b strings.Builder
+	for _, r := range f.c.Receipt.Rows {
+		b.WriteString(r.Left + " " + r.Right + "\n")
+	}
+	return b.String()
+}
+
+// A UnionPay code scanned into the scan field pays the sale through the acquirer: the
+// wallet dialog takes it, and the receipt names UnionPay QR with the masked code, the
+// authorisation code and RRN.
+func TestUnionPayCodeInTheScanField(t *testing.T) {
+	f := newUnionPayFixture(t, "en")
+	id, code := f.qrCode(t, money.Yuan(100))
+	f.scan(water)
+	f.scan(noodles)
+	f.scan(code)
+	d, ok := f.c.Screen.(*WalletDialog)
+	if !ok {
+		t.Fatalf("no wallet dialog: %q", f.c.Message.Text)
+	}
+	if !strings.Contains(d.CodeSeen.Text, "UnionPay QR") || strings.Contains(d.CodeSeen.Text, code) {
+		t.Errorf("dialog shows %q", d.CodeSeen.Text)
+	}
+	d.Wait()
+	r := f.paid(t, sale.UnionPayQR)
+	if r.Sale.Payments[0].Amount != 750 || f.qrBalance(t, id) != money.Yuan(100)-750 {
+		t.Fatalf("paid %s, balance %s", r.Sale.Payments[0].Amount.Format(), f.qrBalance(t, id).Format())
+	}
+	text := f.receiptText()
+	for _, want := range []string{tr("receipt.tender.unionpay_qr"), tr("receipt.card.qr_code"), iso8583.MaskPAN(code), tr("receipt.card.auth_code"), tr("receipt.card.rrn")} {
+		if !strings.Contains(text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// On F12's payment code tender: a code the UnionPay app never showed is refused with
+// the reason and the dialog waits for another; a good one pays.
+func TestUnionPayCodeInTheWalletDialog(t *testing.T) {
+	f := newUnionPayFixture(t, "zh")
+	f.scan(water)
+	f.key(fyne.KeyF12)
+	pickLabel(t, f.fixture, tr("tender.wallet_code"))
+	d, ok := f.c.Screen.(*WalletDialog)
+	if !ok {
+		t.Fatalf("no wallet dialog: %T %q", f.c.Screen, f.c.Message.Text)
+	}
+	f.scan("6212345678901234567")
+	d.Wait()
+	if f.c.Screen != d || !strings.HasPrefix(d.Message.Text, tr("unionpay.decline.code")) {
+		t.Fatalf("unknown code: screen %T, message %q", f.c.Screen, d.Message.Text)
+	}
+	_, code := f.qrCode(t, money.Yuan(10))
+	f.scan(code)
+	d.Wait()
+	f.paid(t, sale.UnionPayQR)
+}
+
+// The simulator's phone opens a UnionPay app wallet at the sandbox acquirer and shows
+// its payment code, which travels through the simulated scanner and pays the sale.
+func TestPhoneShowsAUnionPayCode(t *testing.T) {
+	f := newUnionPayFixture(t, "en")
+	devices := startDemoDevices(t, f.fixture)
+	f.scan(water)
+	f.c.openSimPanel()
+	p := f.c.SimPanel.Phone
+	if p == nil || len(p.Wallet.Options) != 3 {
+		t.Fatalf("phone wallets %v", p.Wallet.Options)
+	}
+	p.Wallet.SetSelected(providerName(wallet.UnionPay))
+	p.Balance.SetText("50.00")
+	test.Tap(p.ShowCode)
+	if !strings.HasPrefix(p.Info.Text, "UnionPay QR wallet: ¥50.00  code 62") || p.Error.Visible() {
+		t.Fatalf("phone: %q, error %q", p.Info.Text, p.Error.Text)
+	}
+	nextScan(t, f.fixture, devices)
+	d, ok := f.c.Screen.(*WalletDialog)
+	if !ok {
+		t.Fatalf("the scanned code did not start a payment: %q", f.c.Message.Text)
+	}
+	d.Wait()
+	f.paid(t, sale.UnionPayQR)
+	p.refresh()
+	if !strings.Contains(p.Info.Text, "¥48.00") {
+		t.Errorf("after paying: %q", p.Info.Text)
+	}
+	test.Tap(f.c.SimPanel.Close)
+}
