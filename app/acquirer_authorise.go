@@ -60,11 +60,8 @@ func (a *cardAuthorisation) Authorise(ctx context.Context, req *kernel.OnlineReq
 	clear(track2) // chip data go in DE55; track 2 is not sent
 	pin := posmsg.PIN{}
 	if p := req.PIN; p != nil {
-		if len(p.Block) != 8 {
-			err := fmt.Errorf("card payment: a PIN block of %d bytes (format %d) does not fit DE52", len(p.Block), p.Format)
-			a.failed = err
-			return kernel.OnlineResponse{}, err
-		}
+		// A format 0 block (TDES DUKPT) goes in DE52, a format 4 block (AES DUKPT) in
+		// DE62 with its KSN; posmsg refuses any other size, failing the payment.
 		pin.Block, pin.KSN = p.Block, p.KSN
 	}
 	resp, err := a.sendSigningOn(ctx, cardInfoOf(req.MaskedPAN, req.ICCData), func(meta linkMeta) (iso8583.Message, error) {

@@ -10,6 +10,7 @@ import (
 	"tilldesk/core/journal"
 	"tilldesk/core/sale"
 	"tilldesk/devices/cardtest"
+	"tilldesk/devices/pinpad/ipp"
 )
 
 func TestCardSaleApprovedOnline(t *testing.T) {
@@ -162,27 +163,31 @@ func TestCardSaleWrongPINTooOften(t *testing.T) {
 }
 
 // The whole chain with the simulated PIN pad on a pseudo-terminal and its real
-// driver: the customer types a wrong PIN, the bank says 55, the customer types the
-// right one.
+// driver, in either DUKPT scheme (TDES: format 0 in DE52; AES: format 4 in DE62): the
+// customer types a wrong PIN, the bank says 55, the customer types the right one.
 func TestCardSaleThroughSimulatedPINPad(t *testing.T) {
-	f := newCardFixture(t)
-	pad := cardtest.StartPINPad(t)
-	term := *f.d.cardTerminal()
-	term.PINPad = pad
-	f.d.SetTerminal(&term)
-	f.card("unionpay", false)
-	pad.Types("000000")
-	before := f.balance("unionpay")
-	ringUp(t, f.till, water)
-	r, err := f.till.Pay(context.Background(), f.d.Tender(func(s CardStage) {
-		if s == CardWrongPIN {
-			pad.Types("123456")
-		}
-	}), PayRequest{})
-	if err != nil || r == nil || pad.Asked() != 2 {
-		t.Fatalf("pay: %v, PIN asked %d times", err, pad.Asked())
-	}
-	if f.balance("unionpay") != before-200 {
-		t.Fatal("balance")
+	for _, key := range []ipp.KeyScheme{ipp.TDES, ipp.AES} {
+		t.Run(key.String(), func(t *testing.T) {
+			f := newCardFixture(t)
+			pad := cardtest.StartPINPadFor(t, key)
+			term := *f.d.cardTerminal()
+			term.PINPad = pad
+			f.d.SetTerminal(&term)
+			f.card("unionpay", false)
+			pad.Types("000000")
+			before := f.balance("unionpay")
+			ringUp(t, f.till, water)
+			r, err := f.till.Pay(context.Background(), f.d.Tender(func(s CardStage) {
+				if s == CardWrongPIN {
+					pad.Types("123456")
+				}
+			}), PayRequest{})
+			if err != nil || r == nil || pad.Asked() != 2 || pad.Sim.PINBlocks() != 2 {
+				t.Fatalf("pay: %v, PIN asked %d times, %d blocks", err, pad.Asked(), pad.Sim.PINBlocks())
+			}
+			if f.balance("unionpay") != before-200 {
+				t.Fatal("balance")
+			}
+		})
 	}
 }

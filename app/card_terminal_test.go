@@ -72,10 +72,19 @@ func customerTypes(t *testing.T, pad *sim.PINPad, pin string) <-chan string {
 // A card sale through the devices the till runs: the card inserted in the simulated
 // serial reader, the PIN typed on the simulated pad (which shows the amount), the
 // demo [emv] kernel, the sandbox acquirer; the receipt carries the EMV fields, and the
-// pad says the payment went through.
+// pad says the payment went through. With [devices.pinpad] key = "aes128" the pad
+// holds the AES test key and its format 4 block reaches the sandbox's issuer in DE62.
 func TestCardSaleThroughTheTillsDevices(t *testing.T) {
+	for _, key := range []string{PINPadKeyTDES, PINPadKeyAES128} {
+		t.Run(key, func(t *testing.T) { cardSaleThroughTheTillsDevices(t, key) })
+	}
+}
+
+func cardSaleThroughTheTillsDevices(t *testing.T, key string) {
 	f := newCardFixture(t)
-	d := startCardDevices(t, f, DefaultConfig())
+	cfg := DefaultConfig()
+	cfg.Devices.PINPad.Key = key
+	d := startCardDevices(t, f, cfg)
 	sims := d.Simulators()
 	if got := f.d.Readiness(); got.State != CardReady {
 		t.Fatalf("readiness %+v", got)
@@ -91,6 +100,9 @@ func TestCardSaleThroughTheTillsDevices(t *testing.T) {
 	}
 	if got := sims.PINPad.Display(); !strings.Contains(got, "APPROVED") {
 		t.Errorf("the pad shows %q after the payment", got)
+	}
+	if n := sims.PINPad.PINBlocks(); n != 1 {
+		t.Errorf("the pad encrypted %d PIN blocks, want 1", n)
 	}
 	text := receipt.Text(f.till.Rows(r, "en", func(k string) string { return k }), 48)
 	for _, want := range []string{"card.aid", "A000000333", "card.auth_code", "card.rrn", "card.tvr", "card.tsi",
