@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,45 @@ func TestWalletsRouteUnionPayCodesToTheAcquirer(t *testing.T) {
 	w.RegisterRefunders(refunds)
 	if refunds.refunder(sale.UnionPayQR) == nil {
 		t.Error("no UnionPay QR refunder registered")
+	}
+}
+
+// In demo mode the session routes UnionPay codes to its sandbox acquirer (MAC on,
+// sign-on required), whose UnionPay app's codes then pay through the wallet tender,
+// and registers their refunder with the wallets'.
+func TestDemoSessionTakesUnionPayQR(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Start(Paths{Config: filepath.Join(dir, "config.toml"), DataDir: filepath.Join(dir, "data")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !s.Wallets.TakesUnionPayQR() || s.Cards.Sandbox() == nil {
+		t.Fatal("the demo session does not take UnionPay QR codes")
+	}
+	app := s.Cards.Sandbox().UnionPayApp()
+	id, err := app.NewWallet(100_00)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := app.ShowCode(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tender, err := s.Wallets.CodeTender(code, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); s.Till.SalesAllowed() != nil && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	ringUp(t, s.Till, water)
+	if r, err := s.Till.Pay(context.Background(), tender, PayRequest{}); err != nil || r == nil || r.Sale.Payments[0].Method != sale.UnionPayQR {
+		t.Fatalf("demo QR sale: %v", err)
+	}
+	refunds := NewRefunds(s.Till, RefundsOptions{})
+	s.Wallets.RegisterRefunders(refunds)
+	if refunds.refunder(sale.UnionPayQR) == nil {
+		t.Error("no UnionPay QR refunder")
 	}
 }
