@@ -29,23 +29,30 @@ type unionPayFixture struct {
 func newUnionPayFixture(t *testing.T, language string) *unionPayFixture {
 	t.Helper()
 	f := &unionPayFixture{walletFixture: newWalletFixture(t, language)}
+	f.cards, f.sandbox = startQRCards(t, f.till)
+	f.wallets.RouteUnionPayQR(f.cards)
+	f.c.EnableCards(f.cards, nil)
+	return f
+}
+
+// startQRCards starts card payments for till on a sandbox acquirer of their own (no
+// card terminal: UnionPay QR codes need none).
+func startQRCards(t *testing.T, till *app.Till) (*app.CardPayments, *acquirersim.Server) {
+	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sb, err := acquirersim.Start(acquirersim.Options{Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.sandbox = sb
-	f.cards = app.NewCardPayments(f.till, nil, app.CardPaymentsOptions{Config: app.DefaultAcquirerConfig(), Address: sb.Addr(),
+	cards := app.NewCardPayments(till, nil, app.CardPaymentsOptions{Config: app.DefaultAcquirerConfig(), Address: sb.Addr(),
 		Backoff: func(int) time.Duration { return 20 * time.Millisecond }, ConnectTimeout: time.Second, ResponseTimeout: 2 * time.Second,
-		Log: quiet, Sandbox: sb})
-	t.Cleanup(func() { f.cards.Close() })
-	if err := f.cards.Resolve(); err != nil {
+		Log: quiet, Sandbox: sb}) // closed with the card payments
+	t.Cleanup(func() { cards.Close() })
+	if err := cards.Resolve(); err != nil {
 		t.Fatal(err)
 	}
-	f.cards.Start()
-	f.wallets.RouteUnionPayQR(f.cards)
-	f.c.EnableCards(f.cards, nil)
-	return f
+	cards.Start()
+	return cards, sb
 }
 
 // qrCode opens a UnionPay app wallet holding balance and shows a code of it.
@@ -160,4 +167,38 @@ func TestPhoneShowsAUnionPayCode(t *testing.T) {
 		t.Errorf("after paying: %q", p.Info.Text)
 	}
 	test.Tap(f.c.SimPanel.Close)
+}
+
+// A till that takes no wallet but reaches an acquirer offers the payment code tender
+// (not the wallets' QR code) for UnionPay QR codes.
+func TestUnionPayCodeWithoutWallets(t *testing.T) {
+	f := newFixture(t, "en")
+	cfg := app.DefaultWalletConfig()
+	cfg.Alipay.Enabled, cfg.WeChat.Enabled = false, false
+	w, err := app.NewWallets(f.till, cfg, app.Paths{DataDir: t.TempDir()}, app.WalletOptions{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	cards, sb := startQRCards(t, f.till)
+	w.RouteUnionPayQR(cards)
+	f.c.EnableWallets(w, nil)
+	f.scan(water)
+	f.key(fyne.KeyF12)
+	if p := f.c.Picker; p == nil || len(p.Labels) != 2 || p.Labels[1] != tr("tender.wallet_code") {
+		t.Fatalf("F12 offers %v", f.c.Picker)
+	}
+	pickLabel(t, f, tr("tender.wallet_code"))
+	d, ok := f.c.Screen.(*WalletDialog)
+	if !ok {
+		t.Fatalf("no payment code dialog: %T %q", f.c.Screen, f.c.Message.Text)
+	}
+	id, _ := sb.UnionPayApp().NewWallet(10_00)
+	code, _ := sb.UnionPayApp().ShowCode(id)
+	f.scan(code)
+	d.Wait()
+	f.c.printing.Wait()
+	if r := f.till.LastReceipt(); r == nil || r.Sale.Payments[0].Method != sale.UnionPayQR {
+		t.Fatalf("not paid by UnionPay QR: %+v, %q", r, d.Message.Text)
+	}
 }

@@ -136,7 +136,7 @@ func (c *Cashier) openWalletDialog(flow walletFlow, method sale.Method) *WalletD
 // walletPayable says why the sale cannot be paid by wallet now, or nil.
 func (c *Cashier) walletPayable() error {
 	switch {
-	case c.wallets == nil || len(c.wallets.Enabled()) == 0:
+	case !takesCodes(c.wallets):
 		return app.ErrWalletOff
 	case len(c.till.Current().Totals().Lines) == 0:
 		return sale.ErrEmpty

@@ -10,9 +10,10 @@ import (
 // EnableWallets gives the screen the till's wallet tenders: on F12, "Alipay / WeChat
 // Pay (scan the customer's code)" and "Show a QR code to the customer"; payment codes
 // scanned into the scan field; wallet sales refunded through their wallet by refunds
-// (when given). Wallets that take no wallet add nothing.
+// (when given). Wallets that take no wallet add nothing, unless they route UnionPay QR
+// codes to the acquirer: then the code tender and the scan field take those.
 func (c *Cashier) EnableWallets(w *app.Wallets, refunds *app.Refunds) {
-	if w == nil || len(w.Enabled()) == 0 {
+	if !takesCodes(w) {
 		return
 	}
 	c.wallets = w
@@ -20,7 +21,15 @@ func (c *Cashier) EnableWallets(w *app.Wallets, refunds *app.Refunds) {
 		w.RegisterRefunders(refunds)
 	}
 	c.AddTender(TenderOption{Label: "tender.wallet_code", Open: func() { c.OpenWalletCode() }})
-	c.AddTender(TenderOption{Label: "tender.wallet_qr", Open: c.chooseWalletQR})
+	if len(w.Enabled()) > 0 {
+		c.AddTender(TenderOption{Label: "tender.wallet_qr", Open: c.chooseWalletQR})
+	}
+}
+
+// takesCodes reports whether w takes any customer payment code: a wallet's, or a
+// UnionPay QR code through the acquirer.
+func takesCodes(w *app.Wallets) bool {
+	return w != nil && (len(w.Enabled()) > 0 || w.TakesUnionPayQR())
 }
 
 // OpenWalletCode opens the dialog that waits for the customer's payment code, and
