@@ -131,9 +131,13 @@ func TestDevicesScreenShowsTheCardReaderAndPINPad(t *testing.T) {
 	s.CardReader.Kind.SetValue(app.LinkPCSC)
 	s.ReaderName.SetText("ACS ACR122U 00 00")
 	s.PINPad.Kind.SetValue(app.LinkNone)
+	if s.PadKey.Value() != app.PINPadKeyTDES {
+		t.Errorf("the pad's key shows %q, want the default TDES", s.PadKey.Value())
+	}
+	s.PadKey.SetValue(app.PINPadKeyAES128)
 	cfg, err := s.Config()
 	if err != nil || cfg.Devices.CardReader.Kind != app.LinkPCSC || cfg.Devices.CardReader.Reader != "ACS ACR122U 00 00" ||
-		cfg.Devices.PINPad.Kind != app.LinkNone || s.ReaderName.Disabled() {
+		cfg.Devices.PINPad.Kind != app.LinkNone || cfg.Devices.PINPad.Key != app.PINPadKeyAES128 || s.ReaderName.Disabled() {
 		t.Fatalf("config %+v, %v", cfg.Devices, err)
 	}
 }

@@ -57,6 +57,7 @@ type DevicesScreen struct {
 	CardReader *LinkForm
 	ReaderName *widget.Entry
 	PINPad     *LinkForm
+	PadKey     *Choice // the DUKPT key the pad holds: TDES or AES-128
 	PadTest    *widget.Button
 	PadResult  *widget.Label
 

@@ -15,13 +15,18 @@ import (
 
 // The devices screen's card reader and PIN pad: how each is reached (a PC/SC reader
 // by its name, a serial reader or pad by port or USB id, the simulators), their live
-// status, and a PIN pad test that shows a line on the pad.
+// status, the DUKPT key the PIN pad holds (TDES, or AES-128 in Tilldesk's extension of
+// the pad's packets), and a PIN pad test that shows a line on the pad.
 
 // Card device kinds the devices screen offers.
 var (
 	cardReaderKinds = []string{app.LinkNone, app.LinkPCSC, app.LinkSerial, app.LinkSim}
 	pinPadKinds     = []string{app.LinkNone, app.LinkSerial, app.LinkSim}
+	pinPadKeys      = []string{app.PINPadKeyTDES, app.PINPadKeyAES128}
 )
+
+// padKeyLabel names a PIN pad key setting.
+func padKeyLabel(v string) string { return tr("devscreen.pad_key." + v) }
 
 // padTestLines is what the PIN pad test shows on the pad (printable ASCII, 16
 // columns a line).
@@ -41,6 +46,11 @@ func (s *DevicesScreen) buildCardDevices() {
 	}
 	s.CardReader.Kind.OnChanged("")
 	s.PINPad = newLinkForm(app.RolePINPad, pinPadKinds, dev.PINPad.DeviceLink, s.useSelected)
+	key := dev.PINPad.Key
+	if key == "" {
+		key = app.PINPadKeyTDES
+	}
+	s.PadKey = newChoice(pinPadKeys, padKeyLabel, key)
 	s.PadTest = widget.NewButton(tr("devscreen.pad_test"), s.pinPadTest)
 	s.PadResult = resultLabel()
 	if s.devices == nil {
@@ -53,7 +63,7 @@ func (s *DevicesScreen) cardDeviceCards() []fyne.CanvasObject {
 	items := s.CardReader.items() // the reader's name under the kind and the status
 	items = append(items[:2:2], append([]*widget.FormItem{widget.NewFormItem(tr("devscreen.reader"), s.ReaderName)}, items[2:]...)...)
 	reader := widget.NewForm(items...)
-	pad := widget.NewForm(s.PINPad.items()...)
+	pad := widget.NewForm(append(s.PINPad.items(), widget.NewFormItem(tr("devscreen.pad_key"), s.PadKey.Select))...)
 	return []fyne.CanvasObject{
 		widget.NewCard(tr("device.role.card_reader"), "", reader),
 		widget.NewCard(tr("device.role.pinpad"), "", container.NewVBox(pad, container.NewHBox(s.PadTest), s.PadResult)),
@@ -70,6 +80,7 @@ func (s *DevicesScreen) cardDeviceConfig(cfg app.Config) (app.Config, error) {
 	cfg.Devices.CardReader.DeviceLink = readerLink
 	cfg.Devices.CardReader.Reader = strings.TrimSpace(s.ReaderName.Text)
 	cfg.Devices.PINPad.DeviceLink = padLink
+	cfg.Devices.PINPad.Key = s.PadKey.Value()
 	return cfg, nil
 }
 
