@@ -148,7 +148,8 @@ const (
 	KindSettlement
 	KindBatchUpload
 	KindResponse
-	KindQRSale // a UnionPay QR sale (qr.go)
+	KindQRSale  // a UnionPay QR sale (qr.go)
+	KindQROrder // a merchant-presented QR order, query or close (qrorder.go)
 )
 
 // isResponseMTI reports whether mti is four digits with an odd third digit (the
@@ -177,6 +178,8 @@ func KindOf(m iso8583.Message) Kind {
 		return KindVoid
 	case m.MTI == MTIFinancial && typeCode == TypeQRSale:
 		return KindQRSale
+	case m.MTI == MTIFinancial && typeCode == TypeQROrder:
+		return KindQROrder
 	case m.MTI == MTIAdvice && typeCode == TypeRefund:
 		return KindRefund
 	case m.MTI == MTIAdvice && typeCode == TypeOfflineAdvice:

@@ -73,11 +73,18 @@ func (q QRData) Encode() ([]byte, error) {
 			return nil, fmt.Errorf("%w: DE62 %s must be digits", ErrValue, v.name)
 		}
 	}
-	var out []byte
-	for _, o := range []struct {
-		tag   tlv.Tag
-		value string
-	}{{TagQRCode, q.Code}, {TagQRTime, q.Time}, {TagQRDate, q.Date}, {TagQRMarker, q.Marker}} {
+	return appendTextTLV(nil, []textTLV{{TagQRCode, q.Code}, {TagQRTime, q.Time}, {TagQRDate, q.Date}, {TagQRMarker, q.Marker}})
+}
+
+// textTLV is one text object of a DE62 built as BER-TLV.
+type textTLV struct {
+	tag   tlv.Tag
+	value string
+}
+
+// appendTextTLV appends the objects to out in order, empty ones left out.
+func appendTextTLV(out []byte, objs []textTLV) ([]byte, error) {
+	for _, o := range objs {
 		if o.value == "" {
 			continue
 		}
