@@ -143,7 +143,7 @@ func New(port devices.Port, cfg Config) *Pad {
 	log = log.With("device", "pinpad", "port", port.Name())
 	p := &Pad{
 		cfg:  cfg,
-		link: &link{port: port, ackTimeout: cfg.AckTimeout, now: cfg.Now, log: log},
+		link: newLink(port, cfg.AckTimeout, cfg.Now, log),
 		log:  log,
 		turn: make(chan struct{}, 1),
 	}
@@ -160,7 +160,7 @@ func (p *Pad) job(ctx context.Context, op string, fn func() error) error {
 		return fmt.Errorf("pinpad: %s: %w", op, context.Cause(ctx))
 	}
 	defer func() { p.turn <- struct{}{} }()
-	p.link.discard()
+	p.link.Discard()
 	if err := fn(); err != nil {
 		if errors.Is(err, devices.ErrUnplugged) || errors.Is(err, devices.ErrProtocol) || errors.Is(err, devices.ErrTimeout) {
 			p.log.Warn("PIN pad operation failed", "op", op, "err", err)

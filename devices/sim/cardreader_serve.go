@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tilldesk/devices/cardreader/crt"
+	"tilldesk/devices/seriallink"
 )
 
 // readerMaxTransmissions: a response the host neither ACKs nor NAKs, or NAKs, is sent
@@ -50,7 +51,7 @@ func (r *CardReader) run() {
 // onEvent handles what the decoder found; due is when the bytes have crossed the line.
 func (r *CardReader) onEvent(x *readerExchange, ev crt.Event, due time.Time) {
 	switch ev.Kind {
-	case crt.Control:
+	case seriallink.Control:
 		switch ev.Byte {
 		case crt.ACK, crt.EOT:
 			x.outstanding = nil
@@ -61,11 +62,11 @@ func (r *CardReader) onEvent(x *readerExchange, ev crt.Event, due time.Time) {
 				r.resend(x)
 			}
 		}
-	case crt.Corrupt:
+	case seriallink.Corrupt:
 		r.log.Debug("corrupt command", "err", ev.Err)
 		waitUntil(due)
 		r.write([]byte{crt.NAK})
-	case crt.Received:
+	case seriallink.Received:
 		r.onCommand(x, ev.Frame, due)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"tilldesk/core/dukpt"
 	"tilldesk/core/pinblock"
 	"tilldesk/devices/pinpad/ipp"
+	"tilldesk/devices/seriallink"
 )
 
 // padState is what the simulated pad is doing.
@@ -137,7 +138,7 @@ func stopTimer(t **time.Timer) {
 func (p *PINPad) onEvent(ev ipp.Event) {
 	s := &p.session
 	switch ev.Kind {
-	case ipp.Control:
+	case seriallink.Control:
 		if s.outstanding == nil {
 			return // a stray ACK, NAK or EOT: nothing to do
 		}
@@ -151,9 +152,9 @@ func (p *PINPad) onEvent(ev ipp.Event) {
 			p.log.Debug("till ended the exchange")
 			p.abandon()
 		}
-	case ipp.Corrupt:
+	case seriallink.Corrupt:
 		p.nak()
-	case ipp.Received:
+	case seriallink.Received:
 		p.onFrame(ev.Frame)
 	}
 }

@@ -3,41 +3,11 @@ package crt
 import (
 	"errors"
 	"fmt"
+
+	"tilldesk/devices/seriallink"
 )
 
-// EventKind says what the decoder found in the byte stream.
-type EventKind int
-
-// What a stream of bytes from the other side decodes to.
-const (
-	// Control is a lone ACK, NAK or EOT between packets.
-	Control EventKind = iota + 1
-	// Received is a packet whose BCC is right: answer ACK.
-	Received
-	// Corrupt is a packet that cannot be trusted (wrong BCC, no ETX where the length
-	// says, a length of zero or over MaxText, cut short): answer NAK.
-	Corrupt
-	// Noise is a byte between packets that is neither STX nor ACK, NAK or EOT: line
-	// noise, another protocol, or a wrong baud rate.
-	Noise
-)
-
-// String names the kind for logs.
-func (k EventKind) String() string {
-	switch k {
-	case Control:
-		return "control"
-	case Received:
-		return "packet"
-	case Corrupt:
-		return "corrupt packet"
-	case Noise:
-		return "noise"
-	}
-	return fmt.Sprintf("event(%d)", int(k))
-}
-
-// Why a packet is Corrupt; Event.Err wraps one of these.
+// Why a packet is seriallink.Corrupt; Event.Err wraps one of these.
 var (
 	ErrBCC       = errors.New("crt: BCC mismatch")
 	ErrLength    = errors.New("crt: packet length out of range")
@@ -45,45 +15,10 @@ var (
 	ErrTruncated = errors.New("crt: packet cut short")
 )
 
-// Event is one thing the decoder found.
-type Event struct {
-	Kind  EventKind
-	Byte  byte  // Control: ACK, NAK or EOT; Noise: the stray byte
-	Frame Frame // Received: the packet (its Text is the event's own copy)
-	Err   error // Corrupt: why
-}
-
-// String describes the event without the packet's data, so it is safe to log.
-func (e Event) String() string {
-	switch e.Kind {
-	case Control:
-		return ControlName(e.Byte)
-	case Received:
-		return e.Frame.String()
-	case Corrupt:
-		return fmt.Sprintf("corrupt packet (%v)", e.Err)
-	case Noise:
-		return fmt.Sprintf("noise byte %#02x", e.Byte)
-	}
-	return e.Kind.String()
-}
-
-// ControlName spells a control byte as the manual does ("ACK"), or in hex.
-func ControlName(b byte) string {
-	switch b {
-	case ACK:
-		return "ACK"
-	case NAK:
-		return "NAK"
-	case EOT:
-		return "EOT"
-	case STX:
-		return "STX"
-	case ETX:
-		return "ETX"
-	}
-	return fmt.Sprintf("%#02x", b)
-}
+// Event is one thing the decoder found: for seriallink.Received, the packet (its Text
+// is the event's own copy). Its String never shows the packet's data, so it is safe to
+// log.
+type Event = seriallink.Event[Frame]
 
 // decoderState is where the decoder is in a packet.
 type decoderState int
@@ -154,10 +89,8 @@ func (d *Decoder) between(b byte) (Event, bool) {
 	case STX:
 		d.state, d.text, d.bcc = awaitingAddress, d.text[:0], STX
 		return Event{}, false
-	case ACK, NAK, EOT:
-		return Event{Kind: Control, Byte: b}, true
 	}
-	return Event{Kind: Noise, Byte: b}, true
+	return seriallink.Unframed[Frame](b), true
 }
 
 // finish checks the BCC (the XOR of the whole packet, BCC included, is zero).
@@ -166,12 +99,12 @@ func (d *Decoder) finish() Event {
 		return d.corrupt(ErrBCC)
 	}
 	d.state = betweenPackets
-	return Event{Kind: Received, Frame: Frame{Address: d.address, Text: append([]byte(nil), d.text...)}}
+	return Event{Kind: seriallink.Received, Frame: Frame{Address: d.address, Text: append([]byte(nil), d.text...)}}
 }
 
 func (d *Decoder) corrupt(err error) Event {
 	d.state = betweenPackets
-	return Event{Kind: Corrupt, Err: err}
+	return Event{Kind: seriallink.Corrupt, Err: err}
 }
 
 // Pending reports whether a packet has begun and not ended.

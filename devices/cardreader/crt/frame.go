@@ -5,15 +5,16 @@ import (
 	"fmt"
 
 	"tilldesk/devices"
+	"tilldesk/devices/seriallink"
 )
 
 // Control bytes and packet delimiters (F3 manual p. 4).
 const (
-	STX = 0xF2 // start of a packet
-	ETX = 0x03 // end of a packet's text
-	EOT = 0x04 // the host discontinues a command
-	ACK = 0x06 // packet received with a good BCC
-	NAK = 0x15 // packet received corrupt: send it again
+	STX = 0xF2           // start of a packet
+	ETX = 0x03           // end of a packet's text
+	EOT = seriallink.EOT // 04H: the host discontinues a command
+	ACK = seriallink.ACK // 06H: packet received with a good BCC
+	NAK = seriallink.NAK // 15H: packet received corrupt: send it again
 )
 
 // Packet headers: the first byte of a packet's text.
@@ -49,6 +50,9 @@ func (f Frame) String() string {
 	}
 	return fmt.Sprintf("packet %c %02X %02X, %d bytes", printableHeader(f.Text[0]), f.Text[1], f.Text[2], len(f.Text))
 }
+
+// Unit is what the manual calls a frame: "packet".
+func (Frame) Unit() string { return "packet" }
 
 func printableHeader(b byte) byte {
 	if b < 0x20 || b > 0x7E {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"tilldesk/devices"
+	"tilldesk/devices/seriallink"
 )
 
 // statusCommand is "C" 31H 30H to the default address, as it goes on the line: STX,
@@ -48,17 +49,17 @@ func TestDecoder(t *testing.T) {
 	tests := []struct {
 		name  string
 		in    []byte
-		kinds []EventKind
+		kinds []seriallink.Kind
 		err   error
 	}{
-		{"a response whose data holds STX and ETX", good, []EventKind{Received}, nil},
-		{"control bytes", []byte{ACK, NAK, EOT}, []EventKind{Control, Control, Control}, nil},
-		{"noise, then a packet", append([]byte{0x00, 'x'}, good...), []EventKind{Noise, Noise, Received}, nil},
-		{"wrong BCC", badBCC, []EventKind{Corrupt}, ErrBCC},
-		{"no ETX at the end of the length: the BCC is noise", noETX, []EventKind{Corrupt, Noise}, ErrNoETX},
-		{"zero length", []byte{STX, 0x0F, 0x00, 0x00}, []EventKind{Corrupt}, ErrLength},
-		{"overlong", []byte{STX, 0x0F, 0xFF, 0xFF, ACK}, []EventKind{Corrupt, Control}, ErrLength},
-		{"a corrupt packet then a good one", append(badBCC, good...), []EventKind{Corrupt, Received}, ErrBCC},
+		{"a response whose data holds STX and ETX", good, []seriallink.Kind{seriallink.Received}, nil},
+		{"control bytes", []byte{ACK, NAK, EOT}, []seriallink.Kind{seriallink.Control, seriallink.Control, seriallink.Control}, nil},
+		{"noise, then a packet", append([]byte{0x00, 'x'}, good...), []seriallink.Kind{seriallink.Noise, seriallink.Noise, seriallink.Received}, nil},
+		{"wrong BCC", badBCC, []seriallink.Kind{seriallink.Corrupt}, ErrBCC},
+		{"no ETX at the end of the length: the BCC is noise", noETX, []seriallink.Kind{seriallink.Corrupt, seriallink.Noise}, ErrNoETX},
+		{"zero length", []byte{STX, 0x0F, 0x00, 0x00}, []seriallink.Kind{seriallink.Corrupt}, ErrLength},
+		{"overlong", []byte{STX, 0x0F, 0xFF, 0xFF, ACK}, []seriallink.Kind{seriallink.Corrupt, seriallink.Control}, ErrLength},
+		{"a corrupt packet then a good one", append(badBCC, good...), []seriallink.Kind{seriallink.Corrupt, seriallink.Received}, ErrBCC},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,10 +72,10 @@ func TestDecoder(t *testing.T) {
 				if ev.Kind != tt.kinds[i] {
 					t.Fatalf("event %d is %v, want %v", i, ev, tt.kinds[i])
 				}
-				if ev.Kind == Corrupt && !errors.Is(ev.Err, tt.err) {
+				if ev.Kind == seriallink.Corrupt && !errors.Is(ev.Err, tt.err) {
 					t.Fatalf("corrupt because %v, want %v", ev.Err, tt.err)
 				}
-				if ev.Kind == Received {
+				if ev.Kind == seriallink.Received {
 					got, err := ParseResponse(ev.Frame)
 					if err != nil || !bytes.Equal(got.Data, positive.Data) || got.Status != positive.Status || got.CM != 0x51 {
 						t.Fatalf("response %+v, %v", got, err)
@@ -95,14 +96,14 @@ func TestDecoderCut(t *testing.T) {
 		t.Fatalf("half a packet gave %v", evs)
 	}
 	ev, ok := d.Cut()
-	if !ok || ev.Kind != Corrupt || !errors.Is(ev.Err, ErrTruncated) {
+	if !ok || ev.Kind != seriallink.Corrupt || !errors.Is(ev.Err, ErrTruncated) {
 		t.Fatalf("Cut = %v, %v", ev, ok)
 	}
 	if _, ok := d.Cut(); ok {
 		t.Fatal("Cut between packets found a packet")
 	}
 	evs := feed(&d, statusCommand)
-	if len(evs) != 1 || evs[0].Kind != Received {
+	if len(evs) != 1 || evs[0].Kind != seriallink.Received {
 		t.Fatalf("after the cut: %v", evs)
 	}
 	cmd, err := ParseCommand(evs[0].Frame)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"tilldesk/devices"
+	"tilldesk/devices/seriallink"
 )
 
 // FuzzDecoder feeds the Decoder arbitrary bytes. It must not panic; every byte must be
@@ -35,17 +36,17 @@ func FuzzDecoder(f *testing.F) {
 			raw := data[start : i+1]
 			start = i + 1
 			switch ev.Kind {
-			case Control, Noise:
+			case seriallink.Control, seriallink.Noise:
 				if len(raw) != 1 || raw[0] != ev.Byte {
 					t.Fatalf("%v from % X", ev, raw)
 				}
-			case Received:
+			case seriallink.Received:
 				again, err := Encode(ev.Frame)
 				if err != nil || !bytes.Equal(again, raw) {
 					t.Fatalf("packet %v from % X re-encodes as % X, %v", ev.Frame, raw, again, err)
 				}
 				checkParsers(t, ev.Frame)
-			case Corrupt:
+			case seriallink.Corrupt:
 				if ev.Err == nil {
 					t.Fatalf("corrupt packet from % X without a reason", raw)
 				}
@@ -53,7 +54,7 @@ func FuzzDecoder(f *testing.F) {
 				t.Fatalf("unknown event %v", ev)
 			}
 		}
-		if ev, ok := d.Cut(); ok && (ev.Kind != Corrupt || !errors.Is(ev.Err, ErrTruncated)) {
+		if ev, ok := d.Cut(); ok && (ev.Kind != seriallink.Corrupt || !errors.Is(ev.Err, ErrTruncated)) {
 			t.Fatalf("cut at the end: %v", ev)
 		}
 		checkParsers(t, Frame{Text: data})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tilldesk/devices"
+	"tilldesk/devices/seriallink"
 )
 
 const (
@@ -20,93 +21,32 @@ const (
 	// packetGap is how long the line may fall silent inside a packet before the
 	// packet counts as cut short: a reader sends a packet in one go.
 	packetGap = 100 * time.Millisecond
-	// maxDiscardReads bounds the clearing of stale input (a late answer, the rest of
-	// a garbled packet) before each command. Only what has already arrived is
-	// dropped, without waiting: a late answer that comes afterwards is skipped as an
-	// answer to another command, and waiting here would cost every command the
-	// system's timer granularity (a millisecond).
-	maxDiscardReads = 16
+	// readBuffer is how much is read from the port at a time.
+	readBuffer = 512
 )
 
 // link is the host's end of the line: it frames commands, waits for the reader's ACK
 // and resends on NAK or silence, NAKs corrupt answers, ACKs good ones, and bounds every
 // read. One command at a time.
 type link struct {
-	port       devices.Port
+	*seriallink.Link[Frame]
 	address    byte
 	ackTimeout time.Duration
-	now        func() time.Time
 	log        *slog.Logger
-	dec        Decoder
-	buf        [512]byte
-	pending    []byte    // read from the port, not yet decoded
-	lastByte   time.Time // when the last byte arrived
 }
 
-// next returns the next event on the line, waiting until deadline (ErrTimeout) or
-// until ctx ends (its error).
-func (l *link) next(ctx context.Context, deadline time.Time) (Event, error) {
-	for {
-		for len(l.pending) > 0 {
-			b := l.pending[0]
-			l.pending = l.pending[1:]
-			if ev, ok := l.dec.Feed(b); ok {
-				return ev, nil
-			}
-		}
-		if l.dec.Pending() && l.now().Sub(l.lastByte) > packetGap {
-			if ev, ok := l.dec.Cut(); ok {
-				return ev, nil
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return Event{}, err
-		}
-		left := deadline.Sub(l.now())
-		if left <= 0 {
-			return Event{}, devices.Wrap("read", l.port.Name(), devices.ErrTimeout)
-		}
-		if err := l.port.SetReadTimeout(min(left, readStep)); err != nil {
-			return Event{}, err
-		}
-		n, err := l.port.Read(l.buf[:])
-		if n > 0 {
-			l.pending, l.lastByte = l.buf[:n], l.now()
-		}
-		if err != nil {
-			return Event{}, err
-		}
-	}
-}
-
-// write sends raw bytes (a packet or one control byte).
-func (l *link) write(b []byte) error {
-	for len(b) > 0 {
-		n, err := l.port.Write(b)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return devices.Wrap("write", l.port.Name(), fmt.Errorf("port took no bytes: %w", devices.ErrProtocol))
-		}
-		b = b[n:]
-	}
-	return nil
-}
-
-// discard drops stale input and any partial packet before a new command.
-func (l *link) discard() {
-	l.pending = nil
-	l.dec.Reset()
-	for range maxDiscardReads {
-		if l.port.SetReadTimeout(0) != nil {
-			return
-		}
-		n, err := l.port.Read(l.buf[:])
-		if n == 0 || err != nil {
-			return
-		}
-		l.log.Debug("discarded stale input", "bytes", n)
+// newLink returns the host's end of the line to the reader at address. Clearing stale
+// input before each command (DiscardWait 0) drops only what has already arrived,
+// without waiting: a late answer that comes afterwards is skipped as an answer to
+// another command, and waiting there would cost every command the system's timer
+// granularity (a millisecond).
+func newLink(port devices.Port, address byte, ackTimeout time.Duration, now func() time.Time, log *slog.Logger) *link {
+	return &link{
+		Link: seriallink.New[Frame](port, &Decoder{}, seriallink.Config{
+			ReadStep: readStep, FrameGap: packetGap, ReadBuffer: readBuffer, Now: now, Logger: log}),
+		address:    address,
+		ackTimeout: ackTimeout,
+		log:        log,
 	}
 }
 
@@ -120,13 +60,13 @@ func (l *link) exchange(ctx context.Context, cmd Command, timeout time.Duration)
 	if err != nil {
 		return Response{}, err
 	}
-	l.discard()
+	l.Discard()
 	if err := l.send(ctx, raw, cmd); err != nil {
 		return Response{}, err
 	}
-	resp, err := l.receive(ctx, l.now().Add(timeout), cmd)
+	resp, err := l.receive(ctx, l.Now().Add(timeout), cmd)
 	if err != nil {
-		if werr := l.write([]byte{EOT}); werr != nil {
+		if werr := l.Write(EOT); werr != nil {
 			l.log.Debug("could not discontinue the command", "err", werr)
 		}
 		return Response{}, err
@@ -134,79 +74,58 @@ func (l *link) exchange(ctx context.Context, cmd Command, timeout time.Duration)
 	return resp, nil
 }
 
-// send transmits the packet until the reader ACKs it.
+// send transmits the packet until the reader ACKs it; noise and stray packets are
+// skipped until the ACK timeout.
 func (l *link) send(ctx context.Context, raw []byte, cmd Command) error {
-	var last error
-	for attempt := 1; attempt <= maxTransmissions; attempt++ {
-		if err := l.write(raw); err != nil {
-			return err
-		}
-		acked, err := l.awaitACK(ctx)
-		if acked {
-			return nil
+	return l.Transmit(ctx, raw, maxTransmissions, l.ackTimeout, func(attempt int, ev Event, err error) (seriallink.Verdict, error) {
+		switch {
+		case err != nil:
+		case ev.Kind == seriallink.Control && ev.Byte == ACK:
+			return seriallink.Done, nil
+		case ev.Kind == seriallink.Control && ev.Byte == NAK:
+			err = devices.Wrap("write", l.Port().Name(), fmt.Errorf("reader answered NAK: %w", devices.ErrProtocol))
+		default:
+			l.log.Debug("skipped while awaiting ACK", "event", ev.String())
+			return seriallink.Wait, nil
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return seriallink.Done, ctx.Err()
 		}
-		last = err
 		l.log.Debug("command not acknowledged", "cm", fmt.Sprintf("%02X", cmd.CM), "attempt", attempt, "err", err)
-	}
-	return fmt.Errorf("command %02X %02X sent %d times: %w", cmd.CM, cmd.PM, maxTransmissions, last)
-}
-
-// awaitACK waits for ACK or NAK after a command; noise and stray packets are
-// skipped until the ACK timeout.
-func (l *link) awaitACK(ctx context.Context) (bool, error) {
-	deadline := l.now().Add(l.ackTimeout)
-	for {
-		ev, err := l.next(ctx, deadline)
-		if err != nil {
-			return false, err
+		if attempt == maxTransmissions {
+			err = fmt.Errorf("command %02X %02X sent %d times: %w", cmd.CM, cmd.PM, maxTransmissions, err)
 		}
-		switch {
-		case ev.Kind == Control && ev.Byte == ACK:
-			return true, nil
-		case ev.Kind == Control && ev.Byte == NAK:
-			return false, devices.Wrap("write", l.port.Name(), fmt.Errorf("reader answered NAK: %w", devices.ErrProtocol))
-		}
-		l.log.Debug("skipped while awaiting ACK", "event", ev.String())
-	}
+		return seriallink.Again, err
+	})
 }
 
 // receive reads the response to cmd, NAKing corrupt packets, and ACKs it.
 func (l *link) receive(ctx context.Context, deadline time.Time, cmd Command) (Response, error) {
-	naks := 0
-	for {
-		ev, err := l.next(ctx, deadline)
-		if err != nil {
-			return Response{}, err
-		}
-		switch ev.Kind {
-		case Corrupt:
-			if naks++; naks >= maxTransmissions {
-				return Response{}, devices.Wrap("read", l.port.Name(), fmt.Errorf("%d corrupt answers, the last %v: %w", naks, ev.Err, devices.ErrProtocol))
+	var resp Response
+	err := l.Receive(ctx, deadline, seriallink.Reception[Frame]{
+		MaxCorrupt: maxTransmissions,
+		Exhausted: func(ev Event) error {
+			return devices.Wrap("read", l.Port().Name(), fmt.Errorf("%d corrupt answers, the last %v: %w", maxTransmissions, ev.Err, devices.ErrProtocol))
+		},
+		Judge: func(ev Event) (seriallink.Verdict, error) {
+			if ev.Kind != seriallink.Received {
+				l.log.Debug("skipped while awaiting the answer", "event", ev.String())
+				return seriallink.Wait, nil
 			}
-			l.log.Debug("corrupt answer", "err", ev.Err)
-			if err := l.write([]byte{NAK}); err != nil {
-				return Response{}, err
+			r, err := ParseResponse(ev.Frame)
+			switch {
+			case err != nil:
+				return seriallink.Done, devices.Wrap("read", l.Port().Name(), err)
+			case r.Address != l.address || r.CM != cmd.CM || r.PM != cmd.PM:
+				l.log.Debug("skipped an answer to another command", "packet", ev.Frame.String())
+				return seriallink.Wait, nil
 			}
-			continue
-		case Received:
-		default:
-			l.log.Debug("skipped while awaiting the answer", "event", ev.String())
-			continue
-		}
-		if err := l.write([]byte{ACK}); err != nil {
-			return Response{}, err
-		}
-		resp, err := ParseResponse(ev.Frame)
-		switch {
-		case err != nil:
-			return Response{}, devices.Wrap("read", l.port.Name(), err)
-		case resp.Address != l.address || resp.CM != cmd.CM || resp.PM != cmd.PM:
-			l.log.Debug("skipped an answer to another command", "packet", ev.Frame.String())
-			continue
-		}
-		return resp, nil
+			resp = r
+			return seriallink.Done, nil
+		},
+	})
+	if err != nil {
+		return Response{}, err
 	}
+	return resp, nil
 }

@@ -112,11 +112,11 @@ func New(port devices.Port, cfg Config) *Reader {
 		log = slog.Default()
 	}
 	log = log.With("device", "card reader", "port", port.Name())
-	return &Reader{cfg: cfg, log: log, link: &link{port: port, address: cfg.Address, ackTimeout: cfg.AckTimeout, now: cfg.Now, log: log}}
+	return &Reader{cfg: cfg, log: log, link: newLink(port, cfg.Address, cfg.AckTimeout, cfg.Now, log)}
 }
 
 // Name is the reader's port.
-func (r *Reader) Name() string { return r.link.port.Name() }
+func (r *Reader) Name() string { return r.link.Port().Name() }
 
 // command runs one command; a negative response is a *RefusalError. Errors are
 // wrapped with the operation and the port.

@@ -9,6 +9,7 @@ import (
 
 	"tilldesk/core/dukpt"
 	"tilldesk/devices"
+	"tilldesk/devices/seriallink"
 )
 
 // aesTestKSN is the first KSN of the ANSI X9.24-3:2017 sample initial key ID
@@ -86,7 +87,7 @@ func TestAESPINResponseFrames(t *testing.T) {
 					got = append(got, ev)
 				}
 			}
-			if len(got) != 1 || got[0].Kind != Received || !bytes.Equal(got[0].Frame.Body, []byte(tt.wire)) {
+			if len(got) != 1 || got[0].Kind != seriallink.Received || !bytes.Equal(got[0].Frame.Body, []byte(tt.wire)) {
 				t.Errorf("decoded %v", got)
 			}
 		})

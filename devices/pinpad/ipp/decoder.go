@@ -3,42 +3,11 @@ package ipp
 import (
 	"errors"
 	"fmt"
+
+	"tilldesk/devices/seriallink"
 )
 
-// EventKind says what the decoder found in the byte stream.
-type EventKind int
-
-// What a stream of bytes from the other side decodes to.
-const (
-	// Control is a lone ACK, NAK or EOT between frames.
-	Control EventKind = iota + 1
-	// Received is a frame whose LRC is right: answer ACK.
-	Received
-	// Corrupt is a frame that cannot be trusted (wrong LRC, cut short by a new start
-	// delimiter, closed by the wrong end delimiter, empty, or longer than MaxBody):
-	// answer NAK so that it is sent again.
-	Corrupt
-	// Noise is a byte between frames that is neither a start delimiter nor ACK, NAK
-	// or EOT: line noise, a device speaking another protocol, or a wrong baud rate.
-	Noise
-)
-
-// String names the kind for logs.
-func (k EventKind) String() string {
-	switch k {
-	case Control:
-		return "control"
-	case Received:
-		return "frame"
-	case Corrupt:
-		return "corrupt frame"
-	case Noise:
-		return "noise"
-	}
-	return fmt.Sprintf("event(%d)", int(k))
-}
-
-// Why a frame is Corrupt; Event.Err wraps one of these.
+// Why a frame is seriallink.Corrupt; Event.Err wraps one of these.
 var (
 	ErrLRC       = errors.New("ipp: LRC mismatch")
 	ErrTruncated = errors.New("ipp: frame cut short by a new start delimiter")
@@ -46,40 +15,16 @@ var (
 	ErrEnd       = errors.New("ipp: frame closed by the other framing's end delimiter")
 )
 
-// Event is one thing the decoder found.
-type Event struct {
-	Kind    EventKind
-	Byte    byte  // Control: ACK, NAK or EOT; Noise: the stray byte
-	Frame   Frame // Received: the frame (its Body is the event's own copy)
-	Err     error // Corrupt: why, wrapping ErrLRC, ErrTruncated, ErrEnd or ErrOverlong
-	Framing Framing
-}
-
-// String describes the event without the frame's body, so it is safe to log even
-// when the frame carries a PAN or a PIN block.
-func (e Event) String() string {
-	switch e.Kind {
-	case Control:
-		return ControlName(e.Byte)
-	case Received:
-		return e.Frame.String()
-	case Corrupt:
-		return fmt.Sprintf("corrupt %v frame (%v)", e.Framing, e.Err)
-	case Noise:
-		return fmt.Sprintf("noise byte %#02x", e.Byte)
-	}
-	return e.Kind.String()
-}
+// Event is one thing the decoder found: for seriallink.Received, the frame (its Body
+// is the event's own copy); for seriallink.Corrupt, a Frame with the Framing only, and
+// an Err wrapping ErrLRC, ErrTruncated, ErrEnd or ErrOverlong. Its String never shows
+// the frame's body, so it is safe to log even when the frame carries a PAN or a PIN
+// block.
+type Event = seriallink.Event[Frame]
 
 // ControlName spells a control byte as the guides do ("ACK"), or in hex.
 func ControlName(b byte) string {
 	switch b {
-	case ACK:
-		return "ACK"
-	case NAK:
-		return "NAK"
-	case EOT:
-		return "EOT"
 	case STX:
 		return "STX"
 	case ETX:
@@ -89,7 +34,7 @@ func ControlName(b byte) string {
 	case SO:
 		return "SO"
 	}
-	return fmt.Sprintf("%#02x", b)
+	return seriallink.ControlName(b)
 }
 
 // decoderState is where the decoder is in a frame.
@@ -133,10 +78,8 @@ func (d *Decoder) Feed(b byte) (Event, bool) {
 	case STX, SI:
 		d.start(Framing(b))
 		return Event{}, false
-	case ACK, NAK, EOT:
-		return Event{Kind: Control, Byte: b}, true
 	}
-	return Event{Kind: Noise, Byte: b}, true
+	return seriallink.Unframed[Frame](b), true
 }
 
 // Reset drops any partial frame, as after a timeout or an error.
@@ -155,7 +98,7 @@ func (d *Decoder) start(f Framing) {
 func (d *Decoder) feedBody(b byte) (Event, bool) {
 	switch {
 	case b == STX || b == SI:
-		cut := Event{Kind: Corrupt, Framing: d.framing, Err: fmt.Errorf("%w after %d bytes", ErrTruncated, len(d.body))}
+		cut := Event{Kind: seriallink.Corrupt, Frame: Frame{Framing: d.framing}, Err: fmt.Errorf("%w after %d bytes", ErrTruncated, len(d.body))}
 		if d.tooLong {
 			cut.Err = fmt.Errorf("%w, then %w", ErrOverlong, ErrTruncated)
 		}
@@ -175,7 +118,9 @@ func (d *Decoder) feedBody(b byte) (Event, bool) {
 // finish checks the LRC byte of a frame whose end delimiter has arrived.
 func (d *Decoder) finish(lrc byte) Event {
 	d.state = betweenFrames
-	corrupt := func(err error) Event { return Event{Kind: Corrupt, Framing: d.framing, Err: err} }
+	corrupt := func(err error) Event {
+		return Event{Kind: seriallink.Corrupt, Frame: Frame{Framing: d.framing}, Err: err}
+	}
 	switch {
 	case d.tooLong:
 		return corrupt(fmt.Errorf("%w (over %d bytes)", ErrOverlong, MaxBody))
@@ -188,5 +133,5 @@ func (d *Decoder) finish(lrc byte) Event {
 		return corrupt(fmt.Errorf("%w: got %#02x, want %#02x", ErrLRC, lrc, want))
 	}
 	body := append([]byte(nil), d.body...)
-	return Event{Kind: Received, Framing: d.framing, Frame: Frame{Framing: d.framing, Body: body}}
+	return Event{Kind: seriallink.Received, Frame: Frame{Framing: d.framing, Body: body}}
 }

@@ -34,19 +34,21 @@ package ipp
 import (
 	"errors"
 	"fmt"
+
+	"tilldesk/devices/seriallink"
 )
 
 // Control characters of the protocol (Mx800 guide tables 29-90, "Characteristic 1H").
 const (
-	STX = 0x02 // start of a text frame
-	ETX = 0x03 // end of a text frame
-	EOT = 0x04 // end of the session
-	ACK = 0x06 // frame received with a good LRC
-	SO  = 0x0E // end of a management frame ("shift out")
-	SI  = 0x0F // start of a management frame ("shift in")
-	NAK = 0x15 // frame received with a bad LRC: send it again
-	SUB = 0x1A // in Z2: clear the display first
-	FS  = 0x1C // field separator
+	STX = 0x02           // start of a text frame
+	ETX = 0x03           // end of a text frame
+	EOT = seriallink.EOT // 04H: end of the session
+	ACK = seriallink.ACK // 06H: frame received with a good LRC
+	SO  = 0x0E           // end of a management frame ("shift out")
+	SI  = 0x0F           // start of a management frame ("shift in")
+	NAK = seriallink.NAK // 15H: frame received with a bad LRC: send it again
+	SUB = 0x1A           // in Z2: clear the display first
+	FS  = 0x1C           // field separator
 )
 
 // Framing says which pair of delimiters surrounds a frame.
@@ -93,6 +95,9 @@ type Frame struct {
 func (f Frame) String() string {
 	return fmt.Sprintf("%v frame, packet %s, %d bytes", f.Framing, PacketType(f), len(f.Body))
 }
+
+// Unit names frames of this framing, "STX/ETX frame" or "SI/SO frame".
+func (f Frame) Unit() string { return f.Framing.String() + " frame" }
 
 // ErrBody is returned by Encode for a body the protocol cannot carry.
 var ErrBody = errors.New("ipp: body cannot be framed")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"tilldesk/core/dukpt"
+	"tilldesk/devices/seriallink"
 )
 
 func TestLRC(t *testing.T) {
@@ -95,7 +96,7 @@ func TestDecoder(t *testing.T) {
 	badLRC := append(bytes.Clone(good[:len(good)-1]), good[len(good)-1]^0x40)
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	type want struct {
-		kind EventKind
+		kind seriallink.Kind
 		b    byte
 		err  error
 		body string
@@ -105,19 +106,19 @@ func TestDecoder(t *testing.T) {
 		in   []byte
 		want []want
 	}{
-		{"controls", []byte{ACK, NAK, EOT}, []want{{kind: Control, b: ACK}, {kind: Control, b: NAK}, {kind: Control, b: EOT}}},
-		{"frame", good, []want{{kind: Received, body: string(display.Body)}}},
-		{"ACK then frame then EOT", cat([]byte{ACK}, good, []byte{EOT}), []want{{kind: Control, b: ACK}, {kind: Received, body: string(display.Body)}, {kind: Control, b: EOT}}},
-		{"bad LRC", badLRC, []want{{kind: Corrupt, err: ErrLRC}}},
-		{"bad LRC then good retransmission", cat(badLRC, good), []want{{kind: Corrupt, err: ErrLRC}, {kind: Received, body: string(display.Body)}}},
-		{"noise", []byte("Hi"), []want{{kind: Noise, b: 'H'}, {kind: Noise, b: 'i'}}},
-		{"cut short by a new frame", cat(good[:5], good), []want{{kind: Corrupt, err: ErrTruncated}, {kind: Received, body: string(display.Body)}}},
-		{"text frame closed by SO", []byte{STX, '7', '2', SO, '7' ^ '2' ^ SO}, []want{{kind: Corrupt, err: ErrEnd}}},
-		{"empty frame", []byte{SI, SO, SO}, []want{{kind: Corrupt, err: ErrTruncated}}},
-		{"control bytes inside a body are data", []byte{STX, '7', ACK, ETX, '7' ^ ACK ^ ETX}, []want{{kind: Received, body: "7\x06"}}},
-		{"LRC byte equal to STX", []byte{STX, 0x01, ETX, 0x01 ^ ETX, ACK}, []want{{kind: Received, body: "\x01"}, {kind: Control, b: ACK}}},
-		{"overlong", cat([]byte{STX}, bytes.Repeat([]byte("A"), MaxBody+10), []byte{ETX, 0}, []byte{EOT}), []want{{kind: Corrupt, err: ErrOverlong}, {kind: Control, b: EOT}}},
-		{"overlong cut short", cat([]byte{STX}, bytes.Repeat([]byte("A"), MaxBody+1), good), []want{{kind: Corrupt, err: ErrOverlong}, {kind: Received, body: string(display.Body)}}},
+		{"controls", []byte{ACK, NAK, EOT}, []want{{kind: seriallink.Control, b: ACK}, {kind: seriallink.Control, b: NAK}, {kind: seriallink.Control, b: EOT}}},
+		{"frame", good, []want{{kind: seriallink.Received, body: string(display.Body)}}},
+		{"ACK then frame then EOT", cat([]byte{ACK}, good, []byte{EOT}), []want{{kind: seriallink.Control, b: ACK}, {kind: seriallink.Received, body: string(display.Body)}, {kind: seriallink.Control, b: EOT}}},
+		{"bad LRC", badLRC, []want{{kind: seriallink.Corrupt, err: ErrLRC}}},
+		{"bad LRC then good retransmission", cat(badLRC, good), []want{{kind: seriallink.Corrupt, err: ErrLRC}, {kind: seriallink.Received, body: string(display.Body)}}},
+		{"noise", []byte("Hi"), []want{{kind: seriallink.Noise, b: 'H'}, {kind: seriallink.Noise, b: 'i'}}},
+		{"cut short by a new frame", cat(good[:5], good), []want{{kind: seriallink.Corrupt, err: ErrTruncated}, {kind: seriallink.Received, body: string(display.Body)}}},
+		{"text frame closed by SO", []byte{STX, '7', '2', SO, '7' ^ '2' ^ SO}, []want{{kind: seriallink.Corrupt, err: ErrEnd}}},
+		{"empty frame", []byte{SI, SO, SO}, []want{{kind: seriallink.Corrupt, err: ErrTruncated}}},
+		{"control bytes inside a body are data", []byte{STX, '7', ACK, ETX, '7' ^ ACK ^ ETX}, []want{{kind: seriallink.Received, body: "7\x06"}}},
+		{"LRC byte equal to STX", []byte{STX, 0x01, ETX, 0x01 ^ ETX, ACK}, []want{{kind: seriallink.Received, body: "\x01"}, {kind: seriallink.Control, b: ACK}}},
+		{"overlong", cat([]byte{STX}, bytes.Repeat([]byte("A"), MaxBody+10), []byte{ETX, 0}, []byte{EOT}), []want{{kind: seriallink.Corrupt, err: ErrOverlong}, {kind: seriallink.Control, b: EOT}}},
+		{"overlong cut short", cat([]byte{STX}, bytes.Repeat([]byte("A"), MaxBody+1), good), []want{{kind: seriallink.Corrupt, err: ErrOverlong}, {kind: seriallink.Received, body: string(display.Body)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,15 +131,15 @@ func TestDecoder(t *testing.T) {
 				switch {
 				case ev.Kind != w.kind:
 					t.Errorf("event %d is %v, want %v", i, ev, w.kind)
-				case w.kind == Control || w.kind == Noise:
+				case w.kind == seriallink.Control || w.kind == seriallink.Noise:
 					if ev.Byte != w.b {
 						t.Errorf("event %d byte %#02x, want %#02x", i, ev.Byte, w.b)
 					}
-				case w.kind == Corrupt:
+				case w.kind == seriallink.Corrupt:
 					if !errors.Is(ev.Err, w.err) {
 						t.Errorf("event %d error %v, want %v", i, ev.Err, w.err)
 					}
-				case w.kind == Received:
+				case w.kind == seriallink.Received:
 					if string(ev.Frame.Body) != w.body {
 						t.Errorf("event %d body %q, want %q", i, ev.Frame.Body, w.body)
 					}
@@ -160,7 +161,7 @@ func TestDecoderResetDropsPartialFrame(t *testing.T) {
 	if d.Pending() {
 		t.Fatal("frame still pending after Reset")
 	}
-	if ev, ok := d.Feed(ACK); !ok || ev.Kind != Control {
+	if ev, ok := d.Feed(ACK); !ok || ev.Kind != seriallink.Control {
 		t.Fatalf("after Reset, ACK gives %v, %v", ev, ok)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"tilldesk/core/dukpt"
 	"tilldesk/devices"
+	"tilldesk/devices/seriallink"
 )
 
 // FuzzDecoder feeds the Decoder arbitrary bytes. It must not panic; every byte must
@@ -37,16 +38,16 @@ func FuzzDecoder(f *testing.F) {
 			}
 			raw := data[start : i+1]
 			switch ev.Kind {
-			case Control, Noise:
+			case seriallink.Control, seriallink.Noise:
 				if len(raw) != 1 || raw[0] != ev.Byte {
 					t.Fatalf("%v from % x", ev, raw)
 				}
-			case Received:
+			case seriallink.Received:
 				again, err := Encode(ev.Frame)
 				if err != nil || !bytes.Equal(again, raw) {
 					t.Fatalf("frame %v from % x re-encodes as % x, %v", ev.Frame, raw, again, err)
 				}
-			case Corrupt:
+			case seriallink.Corrupt:
 				if ev.Err == nil {
 					t.Fatalf("corrupt frame from % x without a reason", raw)
 				}
@@ -54,7 +55,7 @@ func FuzzDecoder(f *testing.F) {
 				t.Fatalf("unknown event %v", ev)
 			}
 			start = i + 1
-			if ev.Kind == Corrupt && errors.Is(ev.Err, ErrTruncated) && d.Pending() {
+			if ev.Kind == seriallink.Corrupt && errors.Is(ev.Err, ErrTruncated) && d.Pending() {
 				start = i // the start delimiter that cut the frame begins the next one
 			}
 		}
