@@ -26,7 +26,7 @@ import (
 // till at it, and the virtual cards; then reads commands, one a line:
 //
 //	ledger | settlements | balance CARD (a profile name, e.g. visa)
-//	fault sale|qrsale|reversal|advice|settlement|any ignore|drop|close|garbage|badmac|late SECONDS|code CODE [TIMES]
+//	fault sale|qrsale|qrorder|reversal|advice|settlement|any ignore|drop|close|garbage|badmac|late SECONDS|code CODE [TIMES]
 //	clear
 func AcquirerSimCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("acquirer-sim", flag.ContinueOnError)
@@ -114,7 +114,7 @@ func simAcquirerLine(sb *acquirersim.Server, line string, stdout io.Writer) erro
 func parseFault(f []string) (acquirersim.Fault, error) {
 	kinds := map[string]posmsg.Kind{"any": posmsg.KindUnknown, "sale": posmsg.KindSale, "reversal": posmsg.KindReversal,
 		"advice": posmsg.KindOfflineAdvice, "settlement": posmsg.KindSettlement, "signon": posmsg.KindSignOn, "void": posmsg.KindVoid, "refund": posmsg.KindRefund,
-		"qrsale": posmsg.KindQRSale}
+		"qrsale": posmsg.KindQRSale, "qrorder": posmsg.KindQROrder}
 	k, ok := kinds[f[0]]
 	if !ok {
 		return acquirersim.Fault{}, fmt.Errorf("fault: unknown kind %q", f[0])

@@ -155,6 +155,8 @@ func (s *Server) process(req iso8583.Message, kind posmsg.Kind) (posmsg.Response
 		return s.sale(req)
 	case posmsg.KindQRSale:
 		return s.qrSale(req)
+	case posmsg.KindQROrder:
+		return s.qrOrder(req)
 	case posmsg.KindVoid:
 		return s.void(req)
 	case posmsg.KindRefund:
@@ -196,13 +198,19 @@ func (s *Server) record(c posmsg.CardTransaction, kind TxnKind, code string) *Tx
 		MaskedPAN: iso8583.MaskPAN(c.Card.PAN), Domestic: strings.HasPrefix(c.Card.PAN, "62"), ResponseCode: code,
 		Status: Declined, At: s.opt.Now(), pan: c.Card.PAN}
 	if code == "00" {
-		l.seq++
-		t.Status, t.RRN, t.AuthCode = Approved, posmsg.RRN(fmt.Sprintf("%012d", 100000+l.seq)), fmt.Sprintf("%06d", (l.seq*7919)%1000000)
-		l.byRRN[t.RRN] = t
+		s.approve(t)
 	}
 	l.txns[txnKey{t.Terminal, t.Batch, t.STAN}] = t
 	l.order = append(l.order, t)
 	return t
+}
+
+// approve makes a ledger entry approved with a new RRN and authorisation code.
+func (s *Server) approve(t *Txn) {
+	l := &s.ledger
+	l.seq++
+	t.Status, t.RRN, t.AuthCode = Approved, posmsg.RRN(fmt.Sprintf("%012d", 100000+l.seq)), fmt.Sprintf("%06d", (l.seq*7919)%1000000)
+	l.byRRN[t.RRN] = t
 }
 
 // answerFor is the answer to a card request for its ledger entry.
@@ -313,6 +321,8 @@ func (s *Server) reversal(req iso8583.Message) (posmsg.Response, error) {
 		s.ledger.reversedUnseen[key] = true
 	case rv.Original.Get(4) != fmt.Sprintf("%012d", t.Amount):
 		return s.echo(req, "64"), nil
+	case t.Status == Open: // a QR order not paid: closed
+		t.Status = Closed
 	case t.Status == Approved && t.Kind == Sale:
 		s.credit(t.pan, t.Amount)
 		t.Status = Reversed

@@ -30,8 +30,9 @@ var ErrNoQRWallet = errors.New("acquirer sandbox: no such UnionPay app wallet")
 
 // qrState is the app's wallets and the codes they showed, under the Server's mutex.
 type qrState struct {
-	wallets map[string]string  // wallet ID -> the bound account's card number
-	codes   map[string]*qrCode // by code
+	wallets map[string]string   // wallet ID -> the bound account's card number
+	codes   map[string]*qrCode  // by code
+	orders  map[string]*qrOrder // merchant-presented orders by reference (qrorder.go)
 	seq     int
 }
 

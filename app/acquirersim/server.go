@@ -54,8 +54,11 @@ type Options struct {
 	// RequireSignOn answers financial requests of a terminal that has not signed on
 	// with 77 (sign on again).
 	RequireSignOn bool
-	Now           func() time.Time // time.Now when nil
-	Log           *slog.Logger     // slog.Default() when nil
+	// QRIIN is the acquirer's IIN in the merchant account information (EMVCo ID 15)
+	// of merchant-presented UnionPay codes; DefaultQRIIN when empty.
+	QRIIN string
+	Now   func() time.Time // time.Now when nil
+	Log   *slog.Logger     // slog.Default() when nil
 }
 
 // Account is one card at the issuer: its keys and PIN data, and the money behind it.
@@ -101,6 +104,9 @@ func Start(opt Options) (*Server, error) {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.QRIIN == "" {
+		opt.QRIIN = DefaultQRIIN
 	}
 	if opt.Log == nil {
 		opt.Log = slog.Default()

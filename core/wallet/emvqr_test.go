@@ -129,3 +129,36 @@ func TestMerchantQREncodeRefuses(t *testing.T) {
 		}
 	}
 }
+
+// The till's UnionPay payload reads back with ParseMPM (its CRC checked): dynamic,
+// UnionPay account 15 = IIN + merchant, the amount, currency, country, reference and
+// terminal labels and the Chinese template; a bit flipped fails the CRC.
+func TestUnionPayPayload(t *testing.T) {
+	p, err := UnionPayPayload(UnionPayOrder{AcquirerIIN: "39990156", MerchantID: "898310000000001", Reference: "TILL00010000010000012",
+		TerminalID: "TILL0001", Amount: 2372, MCC: "5399", Name: "TILLDESK DEMO", City: "BEIJING", NameZH: "收银台演示店", CityZH: "北京"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := ParseMPM(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Initiation != DynamicQR || len(m.Accounts) != 1 || m.Accounts[0].ID != "15" || m.Accounts[0].Value != "39990156898310000000001" ||
+		m.Amount != "23.72" || m.Currency != "156" || m.Country != "CN" || m.MCC != "5399" ||
+		fmt.Sprint(m.Additional) != "[{05 TILL00010000010000012 []} {07 TILL0001 []}]" ||
+		m.Language == nil || m.Language.Name != "收银台演示店" || m.Language.City != "北京" {
+		t.Fatalf("payload %s reads %+v", p, m)
+	}
+	if want := fmt.Sprintf("%04X", CRC16CCITTFalse([]byte(p[:len(p)-4]))); !strings.HasSuffix(p, "6304"+want) {
+		t.Fatalf("CRC of %s, want %s", p, want)
+	}
+	if _, _, err := ParseMPM(strings.Replace(p, "23.72", "23.73", 1)); !errors.Is(err, ErrBadQR) {
+		t.Fatalf("changed amount: %v", err)
+	}
+	for _, bad := range []UnionPayOrder{{AcquirerIIN: "123", MerchantID: "898310000000001", Reference: "R", Amount: 1, MCC: "5399", Name: "N", City: "C"},
+		{AcquirerIIN: "39990156", MerchantID: "898310000000001", Reference: "R", Amount: 0, MCC: "5399", Name: "N", City: "C"}} {
+		if _, err := UnionPayPayload(bad); !errors.Is(err, ErrBadQR) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}
