@@ -189,17 +189,9 @@ func TestSimulatorPanelCardSide(t *testing.T) {
 // sign-on right after registration (shown on the registration screen), and the
 // deregistration wizard's card checks, whose settle action it runs itself.
 func TestManagerConsoleWiresCards(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(Theme{})
-	if _, err := SetLanguage("en"); err != nil {
-		t.Fatal(err)
-	}
-	s, reg := newDeregSession(t)
-	s.Registration = reg
-	s.Auth = app.NewAuth(s.Journal, app.AuthOptions{Params: cheapCardPIN, Log: s.Log})
-	s.Shifts = app.NewShifts(s.Till, app.ShiftOptions{})
+	s := newConsoleSession(t)
 	var devs *app.Devices
-	s.Cards, devs = startTestCards(t, s.Till, reg)
+	s.Cards, devs = startTestCards(t, s.Till, s.Registration)
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
 	c := NewCashier(s.Till, w, "en", s.Log)

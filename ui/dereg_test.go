@@ -34,6 +34,22 @@ type deregUI struct {
 
 // newDeregSession starts a till over a fresh data folder, as app.Start does but with
 // a quiet log and a fixed clock.
+// newConsoleSession is a registered session in a headless app, in English, with
+// operators and shifts: what the manager console wiring tests start from.
+func newConsoleSession(t *testing.T) *app.Session {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(Theme{})
+	if _, err := SetLanguage("en"); err != nil {
+		t.Fatal(err)
+	}
+	s, reg := newDeregSession(t)
+	s.Registration = reg
+	s.Auth = app.NewAuth(s.Journal, app.AuthOptions{Params: cheapCardPIN, Log: s.Log})
+	s.Shifts = app.NewShifts(s.Till, app.ShiftOptions{})
+	return s
+}
+
 func newDeregSession(t *testing.T) (*app.Session, *app.Registration) {
 	t.Helper()
 	paths := app.Paths{DataDir: filepath.Join(t.TempDir(), "data")}

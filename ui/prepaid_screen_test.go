@@ -337,16 +337,8 @@ func TestPrepaidRefundBackToTheCard(t *testing.T) {
 // The manager console of a started session offers the prepaid tender and the prepaid
 // card screen, and the deregistration wizard checks the prepaid ledger.
 func TestManagerConsoleWiresPrepaidCards(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(Theme{})
-	if _, err := SetLanguage("en"); err != nil {
-		t.Fatal(err)
-	}
-	s, reg := newDeregSession(t)
-	s.Registration = reg
+	s := newConsoleSession(t)
 	s.Prepaid = app.StartPrepaid(s)
-	s.Auth = app.NewAuth(s.Journal, app.AuthOptions{Params: cheapCardPIN, Log: s.Log})
-	s.Shifts = app.NewShifts(s.Till, app.ShiftOptions{})
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
 	c := NewCashier(s.Till, w, "en", s.Log)

@@ -60,15 +60,7 @@ func TestWalletSaleRefundedFromTheJournalBrowser(t *testing.T) {
 // deregistration wizard refuses while a wallet payment is in doubt and settles it
 // itself with the precondition's action.
 func TestManagerConsoleWiresWallets(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(Theme{})
-	if _, err := SetLanguage("en"); err != nil {
-		t.Fatal(err)
-	}
-	s, reg := newDeregSession(t)
-	s.Registration = reg
-	s.Auth = app.NewAuth(s.Journal, app.AuthOptions{Params: cheapCardPIN, Log: s.Log})
-	s.Shifts = app.NewShifts(s.Till, app.ShiftOptions{})
+	s := newConsoleSession(t)
 	var sandbox *walletsim.Gateway
 	s.Wallets, sandbox = startTestWallets(t, s.Till)
 	leaveWalletPaymentInDoubt(t, s.Till, s.Wallets, sandbox)
