@@ -255,15 +255,21 @@ func (s *Shifts) Close(operator string, counted reports.Count) (Closing, error) 
 func (s *Shifts) XReport(now time.Time) (reports.Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	rep, _, err := s.xReport(now)
+	return rep, err
+}
+
+// xReport is the open shift's report up to now, and the shift; s.mu held.
+func (s *Shifts) xReport(now time.Time) (reports.Report, *Shift, error) {
 	cur, err := s.current()
 	if err != nil {
-		return reports.Report{}, fmt.Errorf("x report: %w", err)
+		return reports.Report{}, cur, fmt.Errorf("x report: %w", err)
 	}
 	rep, err := s.shiftReport(cur, now, 0)
 	if err != nil {
-		return reports.Report{}, fmt.Errorf("x report: %w", err)
+		return reports.Report{}, cur, fmt.Errorf("x report: %w", err)
 	}
-	return rep, nil
+	return rep, cur, nil
 }
 
 // XTaken is the journal record of an X report a manager took: who, of which shift, and
@@ -283,13 +289,9 @@ func (s *Shifts) TakeXReport(operator string, now time.Time) (reports.Report, er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, err := s.current()
+	rep, cur, err := s.xReport(now)
 	if err != nil {
-		return reports.Report{}, fmt.Errorf("x report: %w", err)
-	}
-	rep, err := s.shiftReport(cur, now, 0)
-	if err != nil {
-		return reports.Report{}, fmt.Errorf("x report: %w", err)
+		return reports.Report{}, err
 	}
 	taken := XTaken{Operator: operator, Shift: cur.ID, UpToSeq: rep.LastSeq, Net: rep.Net, Expected: rep.Drawer.Expected}
 	if _, err := s.till.Journal().Append(reports.KindXReport, taken); err != nil {
