@@ -41,6 +41,9 @@ type authAttempt struct {
 	code    respcode.Code // the host's answer to it
 	linkErr error         // the exchange failed
 	failed  error         // the till could not record a step: the payment fails
+	// onAnswer records the host's answer; CardPayments.answered when nil (a QR order
+	// records its own, acquirer_mpm.go).
+	onAnswer func(*cardIntent, posmsg.Response) error
 }
 
 // cardAuthorisation is the acquirer link of one card payment as the EMV kernel sees
@@ -122,7 +125,11 @@ func (a *authAttempt) send(ctx context.Context, card cardInfo, build func(linkMe
 	}
 	cardTestHook("sale.answered")
 	a.code = ans.Response.Result()
-	if err := d.answered(in, ans.Response); err != nil {
+	record := a.onAnswer
+	if record == nil {
+		record = d.answered
+	}
+	if err := record(in, ans.Response); err != nil {
 		a.failed = err
 		return posmsg.Response{}, err
 	}

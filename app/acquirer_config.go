@@ -40,6 +40,18 @@ type AcquirerConfig struct {
 	// Retry backoff of reversals and advices: the first wait and the longest.
 	RetrySeconds    int `toml:"retry_seconds"`
 	RetryMaxSeconds int `toml:"retry_max_seconds"`
+	// UnionPay QR codes the till shows (EMVCo merchant-presented): QRIIN is the
+	// acquirer's IIN (8 digits) before the merchant ID in ID 15, as the acquirer gives
+	// it (the demo sandbox's when empty in demo mode; without it no code is shown);
+	// QRMCC the merchant category code (5399); QRCity and QRCityZH the city in Latin
+	// letters (BEIJING) and in Chinese; QRTimeoutSeconds how long a code is shown
+	// (120) and QRPollSeconds how often the order is queried (3).
+	QRIIN            string `toml:"qr_iin"`
+	QRMCC            string `toml:"qr_mcc"`
+	QRCity           string `toml:"qr_city"`
+	QRCityZH         string `toml:"qr_city_zh"`
+	QRTimeoutSeconds int    `toml:"qr_timeout_seconds"`
+	QRPollSeconds    int    `toml:"qr_poll_seconds"`
 }
 
 // MAC algorithms of AcquirerConfig.MAC.
@@ -87,6 +99,9 @@ func (c AcquirerConfig) Validate() error {
 	}
 	if c.OfflineLimitFen < 0 || c.PINRetries < 0 || c.PINRetries > 5 {
 		errs = append(errs, errors.New("acquirer.offline_limit_fen must be 0 or more and acquirer.pin_retries 0-5"))
+	}
+	if c.QRIIN != "" && !allDigits(c.QRIIN, 8) || c.QRMCC != "" && !allDigits(c.QRMCC, 4) || c.QRTimeoutSeconds < 0 || c.QRPollSeconds < 0 {
+		errs = append(errs, errors.New("acquirer.qr_iin must be 8 digits, acquirer.qr_mcc 4 digits, and the QR seconds 0 or more"))
 	}
 	if c.RetrySeconds < 1 || c.RetryMaxSeconds < c.RetrySeconds {
 		errs = append(errs, errors.New("acquirer.retry_seconds must be 1 or more and acquirer.retry_max_seconds at least as long"))
@@ -171,4 +186,17 @@ func (c AcquirerConfig) backoff(attempt int) time.Duration {
 		d *= 2
 	}
 	return min(d, limit)
+}
+
+// allDigits reports whether s is n decimal digits.
+func allDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -133,8 +133,12 @@ type CardPaymentsOptions struct {
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// ConnectTimeout and ResponseTimeout override the config's seconds when set (tests).
 	ConnectTimeout, ResponseTimeout time.Duration
-	Now                             func() time.Time // the till's clock when nil
-	Log                             *slog.Logger     // the till's logger when nil
+	// QRWait and QRPollEvery override the config's UnionPay QR code timing when set;
+	// After is the poll clock (time.After when nil).
+	QRWait, QRPollEvery time.Duration
+	After               func(time.Duration) <-chan time.Time
+	Now                 func() time.Time // the till's clock when nil
+	Log                 *slog.Logger     // the till's logger when nil
 	// Sandbox is the demo acquirer, closed with the CardPayments.
 	Sandbox *acquirersim.Server
 }

@@ -40,7 +40,7 @@ func (d *CardPayments) resolve() error {
 	var intents []cardIntent
 	var advices []pendingAdvice
 	if err := eachEntry(j, prefixIntent, func(_ string, in cardIntent) error {
-		if in.State == intentSent || in.State == intentApproved {
+		if in.State == intentSent || in.State == intentApproved || in.State == intentOrderOpen {
 			intents = append(intents, in)
 		}
 		return nil
@@ -66,8 +66,11 @@ func (d *CardPayments) resolve() error {
 	for _, in := range intents {
 		why := "no answer recorded before the till stopped"
 		in.Reason = reasonNoResponse
-		if in.State == intentApproved {
+		switch in.State {
+		case intentApproved:
 			why, in.Reason = "approved, but the sale did not complete before the till stopped", reasonOther
+		case intentOrderOpen: // the 0400 closes the order, or gives back what was paid
+			why, in.Reason = "UnionPay QR order shown when the till stopped", reasonOther
 		}
 		in.State, in.Why, in.NextTry = intentReversalDue, why, now
 		change, err := put(prefixIntent+in.ID, in)

@@ -327,12 +327,7 @@ func (w *Wallets) Unresolved() (int, error) {
 
 // wait sleeps d on the poll clock; false means ctx ended first.
 func (w *Wallets) wait(ctx context.Context, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-w.after(d):
-		return true
-	}
+	return waitOn(ctx, w.after, d)
 }
 
 // apiFor is the provider of a method, or ErrWalletOff.

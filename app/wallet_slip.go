@@ -12,14 +12,20 @@ import (
 // QR that QRTender reported with WalletShowQR, then cuts. Call it off the UI
 // goroutine; ctx bounds the job.
 func (w *Wallets) PrintPaymentQR(ctx context.Context, rows []receipt.Row, codeURL string) error {
-	p := w.till.currentPrinter()
+	return w.till.PrintPaymentQR(ctx, rows, codeURL)
+}
+
+// PrintPaymentQR prints a "scan to pay" slip of any dynamic QR code the till shows (a
+// wallet order's code_url, a UnionPay EMVCo payload), as Wallets.PrintPaymentQR says.
+func (t *Till) PrintPaymentQR(ctx context.Context, rows []receipt.Row, codeURL string) error {
+	p := t.currentPrinter()
 	if p == nil {
 		return ErrNoPrinter
 	}
 	if err := p.PrintReceipt(ctx, rows, codeURL); err != nil {
-		w.log.Warn("payment QR slip not printed", "err", err)
+		t.log.Warn("payment QR slip not printed", "err", err)
 		return fmt.Errorf("print payment QR slip: %w", err)
 	}
-	w.log.Info("payment QR slip printed")
+	t.log.Info("payment QR slip printed")
 	return nil
 }
