@@ -48,6 +48,7 @@ func (c *Cashier) EnableCards(cards *app.CardPayments, refunds *app.Refunds) {
 	}
 	cards.SetOnChange(func() { c.cards.work.post(c.refreshStatus) })
 	c.AddTender(TenderOption{Label: "bankcard.tender", Open: func() { c.OpenCardTender() }})
+	c.enableUnionPayQR(cards)
 	c.refreshStatus()
 }
 

@@ -101,7 +101,7 @@ func (f *cardFixture) openCardDialog(t *testing.T, codes ...string) *CardDialog 
 		f.scan(code)
 	}
 	f.key(fyne.KeyF12)
-	if f.c.Picker == nil || len(f.c.Picker.Labels) != 2 || f.c.Picker.Labels[1] != tr("bankcard.tender") {
+	if f.c.Picker == nil || len(f.c.Picker.Labels) < 2 || f.c.Picker.Labels[1] != tr("bankcard.tender") {
 		t.Fatalf("F12 offers %v", f.c.Picker)
 	}
 	f.scan("2")

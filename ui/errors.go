@@ -25,6 +25,7 @@ func errorText(err error) string {
 		{wallet.ErrMalformedCode, "err.wallet.malformed"},
 		{wallet.ErrUnknownCode, "err.wallet.unknown"},
 		{app.ErrWalletUnionPay, "err.wallet.unionpay"},
+		{app.ErrMerchantQROff, "err.unionpay.mpm_off"},
 		{app.ErrWalletOff, "err.wallet.off"},
 		{app.ErrWalletUnresolved, "err.wallet.unresolved"},
 		{app.ErrWalletDeclined, "err.wallet.declined"},

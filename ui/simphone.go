@@ -34,6 +34,7 @@ type PhonePanel struct {
 	c         *Cashier
 	phone     *walletsim.Phone
 	unionPay  *acquirersim.QRApp // the sandbox acquirer's UnionPay app, or nil
+	upScanned *upScan            // a till's UnionPay code scanned, waiting for the customer
 	providers []wallet.Provider  // the wallets offered, in the Wallet choice's order
 	scan      func(code string)  // hands a code to the simulated scanner
 	wallets   map[wallet.Provider]phoneWallet
@@ -65,7 +66,7 @@ func (c *Cashier) newPhonePanel(scan func(string)) *PhonePanel {
 	}
 	p := &PhonePanel{c: c, phone: c.wallets.Sandbox().Phone(), scan: scan, wallets: map[wallet.Provider]phoneWallet{},
 		providers: []wallet.Provider{wallet.Alipay, wallet.WeChat}, Info: widget.NewLabel(""), Error: resultLabel(), list: container.NewVBox()}
-	if c.cards != nil && c.cards.payments.Sandbox() != nil && c.wallets.TakesUnionPayQR() {
+	if c.cards != nil && c.cards.payments.Sandbox() != nil && (c.wallets.TakesUnionPayQR() || c.cards.payments.TakesMerchantQR()) {
 		p.unionPay = c.cards.payments.Sandbox().UnionPayApp()
 		p.providers = append(p.providers, wallet.UnionPay)
 	}
@@ -171,7 +172,9 @@ func (p *PhonePanel) scanQR() {
 	}
 	p.Wallet.SetSelected(providerName(providerOf(d.method)))
 	id, err := p.walletID()
-	if err == nil {
+	if err == nil && d.method == sale.UnionPayQR {
+		err = p.scanUnionPayQR(id, d.codeURL)
+	} else if err == nil {
 		_, err = p.phone.ScanQR(id, d.codeURL, p.behaviour())
 	}
 	if err != nil {
@@ -193,6 +196,7 @@ func (p *PhonePanel) refresh() {
 	p.Info.SetText(info)
 	p.Waiting = nil
 	p.list.RemoveAll()
+	p.listUnionPayQR()
 	for _, w := range p.phone.Pending() {
 		row := &PhonePayment{Label: widget.NewLabel(trf("sim.phone.waiting", map[string]any{"Wallet": providerName(w.Provider), "Amount": w.Amount.Format()}))}
 		row.Confirm = widget.NewButton(tr("sim.phone.confirm"), func() { p.answer(p.phone.Confirm, w.OutTradeNo) })
@@ -256,8 +260,11 @@ func providerName(pr wallet.Provider) string {
 
 // providerOf is the wallet network of a tender method.
 func providerOf(m sale.Method) wallet.Provider {
-	if m == sale.WeChat {
+	switch m {
+	case sale.WeChat:
 		return wallet.WeChat
+	case sale.UnionPayQR:
+		return wallet.UnionPay
 	}
 	return wallet.Alipay
 }

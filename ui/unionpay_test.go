@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -201,4 +202,61 @@ func TestUnionPayCodeWithoutWallets(t *testing.T) {
 	if r := f.till.LastReceipt(); r == nil || r.Sale.Payments[0].Method != sale.UnionPayQR {
 		t.Fatalf("not paid by UnionPay QR: %+v, %q", r, d.Message.Text)
 	}
+}
+
+// F12 offers the UnionPay QR code the customer scans; the dialog draws the till's
+// EMVCo payload, the simulator's phone scans it with its UnionPay app and pays, and
+// the receipt shows the UnionPay QR payment.
+func TestUnionPayQRShownThenPaidByThePhone(t *testing.T) {
+	f := newUnionPayFixture(t, "en")
+	startDemoDevices(t, f.fixture)
+	f.scan(water)
+	f.key(fyne.KeyF12)
+	choice := -1
+	if f.c.Picker != nil {
+		for i, l := range f.c.Picker.Labels {
+			if l == tr("tender.unionpay_mpm") {
+				choice = i + 1
+			}
+		}
+	}
+	if choice < 0 {
+		t.Fatalf("F12 offers %v", f.c.Picker)
+	}
+	f.scan(fmt.Sprint(choice))
+	d, ok := f.c.Screen.(*WalletDialog)
+	if !ok {
+		t.Fatalf("no QR dialog: %T %q", f.c.Screen, f.c.Message.Text)
+	}
+	waitStage(t, d, app.WalletShowQR)
+	wantScannableQR(t, d)
+	if m, _, err := wallet.ParseMPM(d.codeURL); err != nil || m.Amount != "2.00" || !strings.Contains(d.Title.Text, "UnionPay QR") {
+		t.Fatalf("payload %q: %+v %v, title %q", d.codeURL, m, err, d.Title.Text)
+	}
+	if !strings.Contains(d.Stage.Text, "s") || d.Phone.Hidden {
+		t.Errorf("stage %q, phone hidden %v", d.Stage.Text, d.Phone.Hidden)
+	}
+	f.c.openSimPanel()
+	p := f.c.SimPanel.Phone
+	p.Balance.SetText("50.00")
+	test.Tap(p.ScanQR)
+	if p.Error.Visible() {
+		t.Fatalf("phone: %q", p.Error.Text)
+	}
+	d.Wait()
+	r := f.paid(t, sale.UnionPayQR)
+	if ref := r.Sale.Payments[0].Ref; !strings.HasPrefix(ref, "UnionPay QR 623000") || !strings.Contains(ref, "rrn:") {
+		t.Fatalf("payment ref %q", ref)
+	}
+	text := receiptText(f.c.Receipt)
+	for _, want := range []string{"UnionPay QR", "623000"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, text)
+		}
+	}
+	p.refresh()
+	if !strings.Contains(p.Info.Text, "¥48.00") {
+		t.Errorf("after paying: %q", p.Info.Text)
+	}
+	test.Tap(f.c.SimPanel.Close)
 }

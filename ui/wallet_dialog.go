@@ -79,7 +79,7 @@ type WalletDialog struct {
 // openWalletDialog builds the dialog for flow and shows it, or says on the message line
 // why the sale cannot be paid by wallet now and returns nil.
 func (c *Cashier) openWalletDialog(flow walletFlow, method sale.Method) *WalletDialog {
-	if err := c.walletPayable(); err != nil {
+	if err := c.payableBy(method); err != nil {
 		c.fail(err)
 		return nil
 	}
@@ -96,7 +96,7 @@ func (c *Cashier) openWalletDialog(flow walletFlow, method sale.Method) *WalletD
 	d.Message = resultLabel()
 	d.Cancel = widget.NewButton(tr("btn.cancel"), d.cancelOrClose)
 	d.Phone = widget.NewButton(tr("wallet.phone"), c.raiseSimPanel)
-	if c.wallets.Sandbox() == nil || c.devices == nil {
+	if !c.hasPhone(method) || c.devices == nil {
 		d.Phone.Hide()
 	}
 	var body fyne.CanvasObject

@@ -26,6 +26,11 @@ const qrSide = 340
 // qrQuietModules is the white margin the QR specification asks for, in modules.
 const qrQuietModules = 4
 
+// qrModulePixels is the smallest module drawn: a longer content (a UnionPay EMVCo
+// payload of 150 to 250 characters, 53 to 73 modules) gets a code larger than qrSide
+// rather than modules a phone struggles to read across the counter.
+const qrModulePixels = 7
+
 // OpenWalletQR shows a QR code of method (sale.Alipay or sale.WeChat) for the amount
 // due, for the customer to scan, and returns the dialog (nil when the sale cannot be
 // paid so: the reason is on the message line).
@@ -79,7 +84,7 @@ func (d *WalletDialog) showNewQR() {
 	if d.closed || d.stop != nil {
 		return
 	}
-	tender, err := d.c.wallets.QRTender(d.method, d.onProgress)
+	tender, err := d.qrTender()
 	if err != nil {
 		d.refused(err)
 		return
@@ -97,6 +102,8 @@ func (d *WalletDialog) showQR(codeURL string) {
 	}
 	d.codeURL = codeURL
 	d.QR.Image = img
+	side := max(qrSide, float32(img.Bounds().Dx()))
+	d.QR.SetMinSize(fyne.NewSize(side, side))
 	d.QR.Show()
 	d.QR.Refresh()
 	d.Print.Enable()
@@ -120,7 +127,7 @@ func qrImage(content string) (image.Image, error) {
 		return nil, fmt.Errorf("QR code of the order: %w", err)
 	}
 	modules := code.Bounds().Dx()
-	px := max(1, qrSide/(modules+2*qrQuietModules))
+	px := max(qrModulePixels, qrSide/(modules+2*qrQuietModules))
 	scaled, err := barcode.Scale(code, modules*px, modules*px)
 	if err != nil {
 		return nil, fmt.Errorf("QR code of the order: %w", err)
@@ -139,12 +146,12 @@ func (d *WalletDialog) printQR() {
 	if d.codeURL == "" {
 		return
 	}
-	rows, codeURL, w := d.slipRows(), d.codeURL, d.c.wallets
+	rows, codeURL, t := d.slipRows(), d.codeURL, d.c.till
 	d.say(tr("wallet.qr.printing"), widget.MediumImportance)
 	d.work.run(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), printTimeout)
 		defer cancel()
-		return w.PrintPaymentQR(ctx, rows, codeURL)
+		return t.PrintPaymentQR(ctx, rows, codeURL)
 	}, func(err error) {
 		switch {
 		case d.closed:
