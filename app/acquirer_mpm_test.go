@@ -278,4 +278,3 @@ func assertNoIntents(t *testing.T, f *cardFixture) {
 		t.Fatalf("%d intents left (%v)", n, err)
 	}
 }
-
