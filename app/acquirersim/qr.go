@@ -1,15 +1,13 @@
 package acquirersim
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
-	"strings"
 	"time"
 
 	"tilldesk/core/iso8583"
 	"tilldesk/core/iso8583/posmsg"
+	"tilldesk/core/wallet"
 )
 
 // The sandbox's UnionPay app (云闪付): customer wallets, each bound to an account
@@ -102,21 +100,15 @@ func (a *QRApp) ShowCode(walletID string) (string, error) {
 		return "", ErrNoQRWallet
 	}
 	for {
-		code := "62" + randomDigits(17)
+		code, err := wallet.GenerateCode(nil, "62", 19)
+		if err != nil {
+			return "", err
+		}
 		if q.codes[code] == nil {
 			q.codes[code] = &qrCode{pan: pan, shown: s.opt.Now()}
 			return code, nil
 		}
 	}
-}
-
-func randomDigits(n int) string {
-	var b strings.Builder
-	for range n {
-		d, _ := rand.Int(rand.Reader, big.NewInt(10)) // crypto/rand never fails
-		b.WriteByte(byte('0' + d.Int64()))
-	}
-	return b.String()
 }
 
 // qrSale charges a payment code (under s.mu).

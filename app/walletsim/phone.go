@@ -1,12 +1,9 @@
 package walletsim
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
-	"strings"
 	"time"
 
 	"tilldesk/core/money"
@@ -88,21 +85,15 @@ func (p *Phone) ShowCode(walletID string, b Behaviour) (string, error) {
 		prefix, length = "13", 18 // WeChat Pay: 10-15, 18 digits
 	}
 	for {
-		code := prefix + randomDigits(length-len(prefix))
+		code, err := wallet.GenerateCode(nil, prefix, length)
+		if err != nil {
+			return "", err
+		}
 		if g.codes[code] == nil {
 			g.codes[code] = &paymentCode{code: code, account: a, behaviour: b, shown: g.now()}
 			return code, nil
 		}
 	}
-}
-
-func randomDigits(n int) string {
-	var b strings.Builder
-	for range n {
-		d, _ := rand.Int(rand.Reader, big.NewInt(10)) // crypto/rand never fails
-		b.WriteByte(byte('0' + d.Int64()))
-	}
-	return b.String()
 }
 
 // ScanQR is the customer scanning the till's QR code (a code_url) with the wallet: the

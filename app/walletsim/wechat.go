@@ -68,7 +68,7 @@ func (g *Gateway) serveWeChat(w http.ResponseWriter, r *http.Request) {
 	g.mu.Unlock()
 	g.changed()
 	fields["return_code"], fields["return_msg"], fields["appid"], fields["mch_id"] = "SUCCESS", "OK", m.appID, p["mch_id"]
-	fields["nonce_str"] = randomDigits(16)
+	fields["nonce_str"], _ = wallet.GenerateCode(nil, "", 16) // crypto/rand does not fail
 	if fields["sign"], err = wallet.WeChatSign(fields, m.apiKey, signType); err == nil {
 		var out []byte
 		if out, err = wallet.EncodeWeChatXML(fields); err == nil {

@@ -71,3 +71,24 @@ func TestMaskCode(t *testing.T) {
 		}
 	}
 }
+
+// Generated codes classify as their provider's, and differ.
+func TestGenerateCode(t *testing.T) {
+	for _, tc := range []struct {
+		prefix string
+		length int
+		want   Provider
+	}{{"28", 18, Alipay}, {"13", 18, WeChat}, {"62", 19, UnionPay}} {
+		a, err := GenerateCode(nil, tc.prefix, tc.length)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := GenerateCode(nil, tc.prefix, tc.length)
+		if got, err := ClassifyCode(a); err != nil || got != tc.want || len(a) != tc.length || a == b {
+			t.Errorf("GenerateCode(%q, %d) = %q (%v, %v), again %q", tc.prefix, tc.length, a, got, err, b)
+		}
+	}
+	if _, err := GenerateCode(nil, "6212", 3); err == nil {
+		t.Error("a code shorter than its prefix was made")
+	}
+}
