@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -14,8 +15,12 @@ import (
 
 // Run starts the test named child (a test that does its work only when env holds its
 // variables, and prints one line per step to stdout) and calls line with each line it
-// prints until line returns true; then it SIGKILLs the child and waits for it. It fails
-// t when the child ends on its own or takes longer than 30 seconds.
+// prints until line returns true; then it SIGKILLs the child and waits for it. The
+// lines the child wrote before the kill took effect, still in the pipe, are passed to
+// line too (what it returns then no longer matters): a test counting the child's
+// acknowledgements sees every one. Only whole lines count: one the kill cut short has
+// no newline and is never passed. It fails t when the child ends on its own or takes
+// longer than 30 seconds.
 func Run(t *testing.T, child string, env []string, line func(string) (kill bool)) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1", "-test.timeout=60s")
@@ -31,14 +36,17 @@ func Run(t *testing.T, child string, env []string, line func(string) (kill bool)
 	}
 	deadline := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
 	defer deadline.Stop()
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if line(sc.Text()) {
-			_ = cmd.Process.Signal(syscall.SIGKILL)
+	r := bufio.NewReader(stdout)
+	killed := false
+	for {
+		text, err := r.ReadString('\n')
+		if err != nil { // EOF: the child is gone; a last line without a newline was cut short
 			break
 		}
-	}
-	for sc.Scan() { // a line cut short by the kill has no newline and is not seen
+		if line(strings.TrimSuffix(text, "\n")) && !killed {
+			killed = true
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+		}
 	}
 	_ = cmd.Wait()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
