@@ -141,6 +141,10 @@ func shootAll(s *app.Session, devs *app.Devices, w fyne.Window, outDir string) e
 					pickAndTypePIN(choice, devs)
 				}
 			}},
+			{"unionpay-qr", func() {
+				ringUp(c)
+				c.OpenUnionPayQR()
+			}},
 		}
 		for _, step := range steps {
 			fyne.DoAndWait(step.action)
@@ -212,6 +216,9 @@ func waitForScreen(c *ui.Cashier, step string) {
 				done = !ok || d.Apps.Visible()
 			case "card-choice-receipt":
 				done = c.Receipt != nil
+			case "unionpay-qr":
+				d, ok := c.Screen.(*ui.WalletDialog)
+				done = !ok || d.QR.Visible()
 			}
 		})
 		if done {
@@ -220,19 +227,25 @@ func waitForScreen(c *ui.Cashier, step string) {
 	}
 }
 
-// payWithProfile rings up two items and opens the card dialog with a fresh virtual
-// card of profile inserted into the simulated reader, the simulator panel beside it
-// when panel is set.
-func payWithProfile(c *ui.Cashier, devs *app.Devices, profile string, panel bool) *ui.CardDialog {
-	if c.Receipt != nil { // the last sale's receipt gives way to the next customer
+// ringUp gives the last sale's receipt way to the next customer and rings up two
+// items.
+func ringUp(c *ui.Cashier) {
+	if c.Receipt != nil {
 		c.Receipt.Done.OnTapped()
 	}
-	reader := devs.Simulators().CardReader
-	reader.Remove() // the last customer's card, should one be left in
 	for _, code := range []string{"6936352322870", "6935212207081"} {
 		c.Scan.SetText(code)
 		c.Scan.OnSubmitted(code)
 	}
+}
+
+// payWithProfile rings up two items and opens the card dialog with a fresh virtual
+// card of profile inserted into the simulated reader, the simulator panel beside it
+// when panel is set.
+func payWithProfile(c *ui.Cashier, devs *app.Devices, profile string, panel bool) *ui.CardDialog {
+	reader := devs.Simulators().CardReader
+	reader.Remove() // the last customer's card, should one be left in
+	ringUp(c)
 	p, ok := emvcard.Lookup(profile)
 	if !ok {
 		return nil
