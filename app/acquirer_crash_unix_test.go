@@ -3,17 +3,17 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"syscall"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"tilldesk/app/acquirersim"
 	"tilldesk/core/iso8583/posmsg"
+	"tilldesk/internal/killtest"
 )
 
 // The till is killed (SIGKILL) at each step of a card sale, restarted on the same
@@ -117,30 +117,79 @@ func TestCardSaleSurvivesSIGKILL(t *testing.T) {
 // SIGKILLs it and checks that the kill is what ended it.
 func killCardChildAt(t *testing.T, point string, env ...string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCardKillChild$", "-test.count=1", "-test.timeout=60s")
-	cmd.Env = append(os.Environ(), env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	killtest.Run(t, "TestCardKillChild", env, func(line string) bool { return line == "at "+point })
+}
+
+// A till SIGKILLed while its UnionPay code is on the screen (the customer about to
+// scan it): on restart the open order is reversed before any sale, closing it when
+// nobody paid and giving the money back when the customer paid after the crash; the
+// journal verifies and the till sells again.
+func TestMerchantQRSurvivesSIGKILL(t *testing.T) {
+	if os.Getenv(mpmKillDirEnv) != "" {
+		t.Skip("in the child")
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if testing.Short() {
+		t.Skip("spawns a process per case")
 	}
-	watchdog := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
-	defer watchdog.Stop()
-	var said []string
-	reached := false
-	for sc := bufio.NewScanner(out); !reached && sc.Scan(); {
-		said = append(said, sc.Text())
-		if reached = sc.Text() == "at "+point; reached {
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-		}
+	for _, paidAfterCrash := range []bool{false, true} {
+		t.Run(fmt.Sprintf("paid=%v", paidAfterCrash), func(t *testing.T) {
+			sb, err := acquirersim.Start(acquirersim.Options{MAC: mustRetail(demoMACKey), RequireSignOn: true, Log: quietLog()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { sb.Close() })
+			wallet, err := sb.UnionPayApp().NewWallet(100_00)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			var payload string
+			killtest.Run(t, "TestMerchantQRKillChild", []string{mpmKillDirEnv + "=" + dir, mpmKillAddrEnv + "=" + sb.Addr()}, func(line string) bool {
+				if q, ok := strings.CutPrefix(line, "shown "); ok && payload == "" {
+					payload, _ = strconv.Unquote(q)
+				}
+				return payload != ""
+			})
+			if paidAfterCrash {
+				if code, err := sb.UnionPayApp().PayMerchantQR(wallet, payload); err != nil || code != "00" {
+					t.Fatalf("the customer pays the code after the crash: %s %v", code, err)
+				}
+			}
+			f := openMPMFixtureFor(t, dir, sb.Addr(), sb, time.Minute) // the restart: resolution first
+			want := acquirersim.Closed
+			if paidAfterCrash {
+				want = acquirersim.Reversed
+			}
+			f.eventually("the order resolved", func() bool {
+				txns := sb.Transactions("")
+				return len(txns) == 1 && txns[0].Status == want && f.d.salesGate() == nil
+			})
+			if got := f.qrBalance(wallet); got != 100_00 {
+				t.Fatalf("the customer's wallet holds %d after the restart", got)
+			}
+			if err := f.till.CheckJournal(); err != nil {
+				t.Fatal(err)
+			}
+			assertNoIntents(t, f)
+		})
 	}
-	_ = cmd.Wait()
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if !reached || !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("child never reached %s (said %q, ended %v): %s", point, said, cmd.ProcessState, stderr.String())
+}
+
+const (
+	mpmKillDirEnv  = "TILLDESK_MPM_KILL_DIR"
+	mpmKillAddrEnv = "TILLDESK_MPM_KILL_ADDR"
+)
+
+// TestMerchantQRKillChild is the child process: it shows a UnionPay code for a sale
+// and says so (the payload quoted), then waits to be killed.
+func TestMerchantQRKillChild(t *testing.T) {
+	dir := os.Getenv(mpmKillDirEnv)
+	if dir == "" {
+		t.Skip("helper process for TestMerchantQRSurvivesSIGKILL")
 	}
+	f := openMPMFixtureFor(t, dir, os.Getenv(mpmKillAddrEnv), nil, time.Minute)
+	_, _, err := f.payMPM(context.Background(), func(payload string) {
+		fmt.Fprintf(os.Stdout, "shown %q\n", payload) // unbuffered: one write(2)
+	}, water)
+	fmt.Fprintln(os.Stdout, "finished without being killed:", err)
 }

@@ -28,7 +28,14 @@ func newMPMFixture(t *testing.T, wait time.Duration) *cardFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
-	f := &cardFixture{t: t, dir: t.TempDir(), sb: sb, addr: sb.Addr(), reader: NewVirtualCardReader(), pad: newTestPINPad(t, "123456")}
+	return openMPMFixtureFor(t, t.TempDir(), sb.Addr(), sb, wait)
+}
+
+// openMPMFixtureFor opens the card fixture in dir for the host at addr with UnionPay
+// codes shown for wait and polled every 10 ms (the sandbox's IIN).
+func openMPMFixtureFor(t *testing.T, dir, addr string, sb *acquirersim.Server, wait time.Duration) *cardFixture {
+	t.Helper()
+	f := &cardFixture{t: t, dir: dir, sb: sb, addr: addr, reader: NewVirtualCardReader(), pad: newTestPINPad(t, "123456")}
 	f.change = func(o *CardPaymentsOptions) {
 		o.Config.QRIIN, o.QRWait, o.QRPollEvery = acquirersim.DefaultQRIIN, wait, 10*time.Millisecond
 	}
