@@ -66,6 +66,10 @@ func (a *cardAuthorisation) Authorise(ctx context.Context, req *kernel.OnlineReq
 		// A format 0 block (TDES DUKPT) goes in DE52, a format 4 block (AES DUKPT) in
 		// DE62 with its KSN; posmsg refuses any other size, failing the payment.
 		pin.Block, pin.KSN = p.Block, p.KSN
+		if pin.Format() != p.Format {
+			return kernel.OnlineResponse{}, fmt.Errorf("card authorisation: the PIN pad says format %d but sent a block of %d bytes: %w",
+				p.Format, len(p.Block), posmsg.ErrValue)
+		}
 	}
 	resp, err := a.sendSigningOn(ctx, cardInfoOf(req.MaskedPAN, req.ICCData), func(meta linkMeta) (iso8583.Message, error) {
 		return posmsg.Sale{CardTransaction: posmsg.CardTransaction{Terminal: a.d.terminal(), STAN: meta.STAN, Batch: meta.Batch,

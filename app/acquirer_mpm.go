@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"tilldesk/core/iso8583"
@@ -49,6 +50,11 @@ const (
 
 // mpmCloseAttempts is how many times a close is asked before the order is reversed.
 const mpmCloseAttempts = 3
+
+// mpmGiveUpBudget bounds closing an order the till gave up on (the cashier waits on
+// "Cancelling…"): what is not confirmed by then is reversed, and a reversal not yet
+// acknowledged stays queued for the sender, which retries it until it is.
+const mpmGiveUpBudget = 45 * time.Second
 
 // ErrMerchantQROff: the till cannot show UnionPay QR codes (no acquirer, or its IIN,
 // acquirer.qr_iin, is not configured).
@@ -248,12 +254,31 @@ func (o *mpmOrder) recordPaid(r posmsg.Response, st posmsg.QROrderStatus) error 
 	d, in := o.d, o.in
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
-	in.State, in.RRN, in.AuthCode, in.Card.MaskedPAN = intentApproved, r.RRN, r.AuthCode, cmp.Or(st.Payer, "-")
+	in.State, in.RRN, in.AuthCode, in.Card.MaskedPAN = intentApproved, r.RRN, r.AuthCode, maskPayer(st.Payer)
 	change, err := put(prefixIntent+in.ID, in)
 	if err != nil {
 		return err
 	}
 	return d.commit(KindCardAuthorised, in.event("UnionPay QR order paid"), change)
+}
+
+// maskPayer is the payer's account the host reported, as the till may keep it: its
+// digits and masking stars only, masked first 6 / last 4 should the host have sent it
+// in full; "-" when it sent none.
+func maskPayer(payer string) string {
+	kept := strings.Map(func(r rune) rune {
+		if (r >= '0' && r <= '9') || r == '*' {
+			return r
+		}
+		return -1
+	}, payer)
+	switch {
+	case kept == "":
+		return "-"
+	case !strings.Contains(kept, "*"):
+		return iso8583.MaskPAN(kept)
+	}
+	return kept
 }
 
 // paid hands the paid order to the sale.
@@ -290,7 +315,8 @@ func (o *mpmOrder) ended(st posmsg.QROrderStatus) error {
 // confirmed.
 func (o *mpmOrder) giveUp(ctx context.Context, why string) error {
 	d := o.d
-	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mpmGiveUpBudget)
+	defer cancel()
 	_, every := d.qrTiming()
 	gone := func(back string) error {
 		if why == "timeout" {
@@ -311,7 +337,9 @@ func (o *mpmOrder) giveUp(ctx context.Context, why string) error {
 			if err := d.reverse(o.in, reasonOther, "paid after the till closed the order ("+why+")", nil); err != nil {
 				return err
 			}
-			d.flushReversals(ctx, true) // best effort: it stays queued otherwise
+			if d.flushReversals(ctx, true) > 0 { // still queued: the sender keeps trying
+				return gone(" (the money taken is being given back)")
+			}
 			return gone(" (the money taken was given back)")
 		default:
 			if err := o.ended(st); err != nil && !errors.Is(err, ErrWalletTimedOut) && !errors.Is(err, ErrCardDeclined) {

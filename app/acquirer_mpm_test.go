@@ -285,3 +285,18 @@ func assertNoIntents(t *testing.T, f *cardFixture) {
 		t.Fatalf("%d intents left (%v)", n, err)
 	}
 }
+
+// The payer's account a host reports is kept masked whatever it sends.
+func TestMaskPayer(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                       "-",
+		"621234*********5678":    "621234*********5678",
+		"6212345678901235678":    "621234*********5678",
+		"6212 3456 7890 1235678": "621234*********5678",
+		"n/a":                    "-",
+	} {
+		if got := maskPayer(in); got != want {
+			t.Errorf("maskPayer(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

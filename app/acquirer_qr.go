@@ -73,7 +73,9 @@ func (*unionPayQRTender) Method() sale.Method { return sale.UnionPayQR }
 
 // Pay charges the code req.Amount: approved, declined (CardDeclinedError with QR
 // set), or, when the answer is in doubt, reversed and refused with ErrCardInDoubt.
-// Cancelling ctx while the request is out leaves a reversal, as for cards.
+// Once the request is on its way, cancelling ctx no longer stops it: a customer
+// whose phone already paid is not charged and refunded because the cashier pressed
+// Cancel. The exchange is bounded by the link's own timeouts.
 func (t *unionPayQRTender) Pay(ctx context.Context, req PayRequest) (sale.Payment, error) {
 	d := t.d
 	if err := d.readyForSale(ctx); err != nil {
@@ -83,7 +85,7 @@ func (t *unionPayQRTender) Pay(ctx context.Context, req PayRequest) (sale.Paymen
 	masked := iso8583.MaskPAN(t.code)
 	t.progress(WalletProgress{Stage: WalletSending, Method: sale.UnionPayQR, Amount: req.Amount})
 	a := &authAttempt{d: d, saleID: req.SaleID, amount: req.Amount}
-	_, _ = a.sendSigningOn(ctx, cardInfo{MaskedPAN: masked, Brand: qrBrand, Domestic: true}, func(meta linkMeta) (iso8583.Message, error) {
+	_, _ = a.sendSigningOn(context.WithoutCancel(ctx), cardInfo{MaskedPAN: masked, Brand: qrBrand, Domestic: true}, func(meta linkMeta) (iso8583.Message, error) {
 		now := d.opt.Now()
 		return posmsg.QRSale{Terminal: d.terminal(), STAN: meta.STAN, Batch: meta.Batch, Amount: posmsg.Amount(req.Amount),
 			QR: posmsg.QRData{Code: t.code, Time: now.Format("150405"), Date: now.Format("060102"), Marker: posmsg.QRMarker}}.Message()

@@ -106,10 +106,22 @@ func (r *CardReaderSlot) Ready() error {
 // PresentCard waits for a card on the reader connected now; a reader that goes or is
 // replaced meanwhile is waited on afresh. With no reader it fails at once.
 func (r *CardReaderSlot) PresentCard(ctx context.Context, contactless bool) (kernel.Card, kernel.Interface, error) {
+	c, err := r.waitOn(ctx, func(svc *cardreader.Service, ctx context.Context) (*cardreader.Card, error) {
+		return svc.WaitCard(ctx, contactless)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return c, c.Interface(), nil
+}
+
+// waitOn runs wait on the reader connected now; a reader that goes or is replaced
+// meanwhile is waited on afresh. With no reader it fails at once.
+func (r *CardReaderSlot) waitOn(ctx context.Context, wait func(*cardreader.Service, context.Context) (*cardreader.Card, error)) (*cardreader.Card, error) {
 	for {
 		svc, changed := r.slot.current()
 		if svc == nil {
-			return nil, 0, ErrCardReaderMissing
+			return nil, ErrCardReaderMissing
 		}
 		wctx, cancel := context.WithCancel(ctx)
 		go func() {
@@ -119,14 +131,11 @@ func (r *CardReaderSlot) PresentCard(ctx context.Context, contactless bool) (ker
 			case <-wctx.Done():
 			}
 		}()
-		c, err := svc.WaitCard(wctx, contactless)
+		c, err := wait(svc, wctx)
 		replaced := err != nil && wctx.Err() != nil && ctx.Err() == nil
 		cancel()
-		switch {
-		case err == nil:
-			return c, c.Interface(), nil
-		case !replaced:
-			return nil, 0, err
+		if !replaced {
+			return c, err
 		}
 		// The reader changed under the wait: wait on the new one.
 	}

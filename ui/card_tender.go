@@ -296,12 +296,20 @@ func dismissPaymentPopup(win fyne.Window, popup *widget.PopUp, progress *widget.
 
 // payInBackground takes a payment of the amount due with tender off the UI goroutine
 // (Till.Pay; stop ends ctx once it returns), and hands the outcome to done through
-// work.
+// work. It first waits for the card reader to be let go by a prepaid screen's tap
+// listener closed a moment ago.
 func (c *Cashier) payInBackground(work *worker, ctx context.Context, stop context.CancelFunc, tender app.Tender, done func(*app.Receipt, error)) {
-	till := c.till
+	till, free := c.till, c.readerFree()
 	var r *app.Receipt
 	work.run(func() (err error) {
 		defer stop()
+		if free != nil { // a prepaid screen's tap listener may still hold the card reader
+			select {
+			case <-free:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		r, err = till.Pay(ctx, tender, app.PayRequest{})
 		return err
 	}, func(err error) { done(r, err) })

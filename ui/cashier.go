@@ -65,6 +65,7 @@ type Cashier struct {
 
 	devices    *app.Devices           // nil until AttachDevices
 	scanWanted func(code string)      // set by a dialog that takes scans (payment codes)
+	tapDone    <-chan struct{}        // closed when the last tap listener let the reader go
 	config     app.Config             // the configuration in force (EnableSettings)
 	saveConfig func(app.Config) error // writes a new configuration
 	wedge      *wedgeRouter           // catches keyboard-wedge scans in the wrong field

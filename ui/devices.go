@@ -45,7 +45,9 @@ func (c *Cashier) onScan(s scanner.Scan) {
 		// The next customer's first item: the receipt of the last sale gives way.
 		c.Receipt.close()
 		c.submit(s.Data)
-	case c.Popup != nil || c.CashPad != nil || c.Picker != nil:
+	case c.Popup != nil || c.CashPad != nil || c.Picker != nil || c.Screen != nil:
+		// A dialog or screen that takes no scans: above all a payment running, which a
+		// payment code scanned now would pay a second time.
 		c.fail(errScanIgnored)
 	default:
 		c.submit(s.Data)

@@ -39,16 +39,17 @@ type CardLookup struct {
 	// Card is the card identified, nil until one is (or after a failed look-up).
 	Card *app.CardView
 
-	desk     *app.PrepaidDesk
-	work     *worker
-	log      *slog.Logger
-	message  func(text string, importance widget.Importance)
-	found    func(app.CardView)
-	fullNo   bool               // show the full card number (the manager's screen)
-	pending  app.CardCredential // the credential waiting for its PIN
-	checking bool
-	closed   func() bool // the screen was closed meanwhile
-	focusPIN func()
+	desk      *app.PrepaidDesk
+	work      *worker
+	log       *slog.Logger
+	message   func(text string, importance widget.Importance)
+	found     func(app.CardView)
+	fullNo    bool               // show the full card number (the manager's screen)
+	pending   app.CardCredential // the credential waiting for its PIN
+	checking  bool
+	queuedTap string      // a UID tapped while a look-up ran
+	closed    func() bool // the screen was closed meanwhile
+	focusPIN  func()
 }
 
 // lookupOptions configure a CardLookup.
@@ -129,8 +130,13 @@ func (l *CardLookup) TakeScan(code string) {
 	l.identify(app.CardCredential{Entry: app.CardScanned, Code: strings.TrimSpace(code)})
 }
 
-// TakeTap identifies the card whose contactless UID the card reader read.
+// TakeTap identifies the card whose contactless UID the card reader read; a tap
+// during a look-up is taken once that look-up is done.
 func (l *CardLookup) TakeTap(uid string) {
+	if l.checking {
+		l.queuedTap = uid
+		return
+	}
 	l.identify(app.CardCredential{Entry: app.CardTapped, Code: strings.TrimSpace(uid)})
 }
 
@@ -174,6 +180,10 @@ func (l *CardLookup) identify(cred app.CardCredential) {
 		l.busy(false)
 		if l.closed() {
 			return
+		}
+		if uid := l.queuedTap; uid != "" {
+			l.queuedTap = ""
+			defer l.TakeTap(uid)
 		}
 		switch {
 		case errors.Is(err, app.ErrPINNeeded):

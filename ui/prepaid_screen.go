@@ -77,7 +77,7 @@ func (c *Cashier) OpenPrepaidScreen(operator string) *PrepaidScreen {
 		newKey: c.newEntry, log: c.log.With("screen", "prepaid cards")})
 	previous := c.scanWanted
 	c.scanWanted = s.TakeScan
-	s.Taps = listenForTaps(c.tapReader(), &s.work, s.log, s.TakeTap)
+	s.Taps = c.listenForTaps(&s.work, s.log, s.TakeTap)
 	s.OnClosed = func() {
 		c.scanWanted = previous
 		s.Taps.Stop()

@@ -33,13 +33,23 @@ var tapForget = 2 * time.Second
 // uidReader waits for a tapped card and returns its UID (app.CardReaderSlot.ReadUID).
 type uidReader func(ctx context.Context) (string, error)
 
-// tapReader is the till's card reader as a uidReader, nil without devices.
-func (c *Cashier) tapReader() uidReader {
-	if c.devices == nil {
-		return nil
+// listenForTaps starts a tap listener on the till's card reader (none without
+// devices) for a prepaid screen; a card payment started later first waits until it
+// has let the reader go (readerFree).
+func (c *Cashier) listenForTaps(work *worker, log *slog.Logger, take func(uid string)) *tapListener {
+	var read uidReader
+	if c.devices != nil {
+		read = c.devices.CardReader().ReadUID
 	}
-	return c.devices.CardReader().ReadUID
+	l := listenForTaps(read, work, log, take)
+	c.tapDone = l.done
+	return l
 }
+
+// readerFree is closed once no tap listener holds the card reader (nil: none ever
+// did). A card payment waits on it: a listener stopped a moment ago may still be
+// powering down the card it read.
+func (c *Cashier) readerFree() <-chan struct{} { return c.tapDone }
 
 // tapListener hands the UIDs of cards tapped on the reader to take, on the UI
 // goroutine through work, until stopped.

@@ -109,7 +109,7 @@ func (c *Cashier) OpenPrepaidTender() *PrepaidTenderDialog {
 
 	previous := c.scanWanted
 	c.scanWanted = l.TakeScan
-	d.Taps = listenForTaps(c.tapReader(), &d.work, c.log.With("screen", "prepaid tender"), func(uid string) {
+	d.Taps = c.listenForTaps(&d.work, c.log.With("screen", "prepaid tender"), func(uid string) {
 		if !d.closed {
 			l.TakeTap(uid)
 		}

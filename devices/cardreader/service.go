@@ -139,10 +139,12 @@ type readerState struct {
 	goneEarly bool
 }
 
-// waiter is a payment waiting for a card.
+// waiter is a payment waiting for a card (or, with tapOnly, a screen waiting for a
+// tapped card's UID).
 type waiter struct {
-	field bool
-	got   chan *Card
+	field   bool
+	tapOnly bool // an inserted card is refused until it leaves
+	got     chan *Card
 }
 
 // New returns a service over the backends.
@@ -200,9 +202,25 @@ func (s *Service) Run(ctx context.Context) {
 // polled only then). A card still in use from an earlier WaitCard is closed first:
 // one transaction at a time. It ends with ctx's error when ctx ends first.
 func (s *Service) WaitCard(ctx context.Context, contactless bool) (*Card, error) {
+	return s.wait(ctx, &waiter{field: contactless})
+}
+
+// WaitTap is WaitCard for a tapped card only: an inserted card is left alone (not
+// powered up again and again) until it is taken out. For reading a store card's UID.
+func (s *Service) WaitTap(ctx context.Context) (*Card, error) {
+	return s.wait(ctx, &waiter{field: true, tapOnly: true})
+}
+
+// wait serves w: it closes the card still in use, waits for the next card w takes,
+// and returns it powered up.
+func (s *Service) wait(ctx context.Context, w *waiter) (*Card, error) {
 	if len(s.readers) == 0 {
 		return nil, ErrNoReader
 	}
+	if err := ctx.Err(); err != nil { // a wait already over takes nothing from another
+		return nil, err
+	}
+	w.got = make(chan *Card, 1)
 	s.mu.Lock()
 	prev := s.current
 	s.mu.Unlock()
@@ -211,7 +229,6 @@ func (s *Service) WaitCard(ctx context.Context, contactless bool) (*Card, error)
 			s.log.Debug("closing the previous card", "reader", prev.reader, "err", err)
 		}
 	}
-	w := &waiter{field: contactless, got: make(chan *Card, 1)}
 	s.mu.Lock()
 	s.waiter = w
 	s.mu.Unlock()
@@ -228,7 +245,9 @@ func (s *Service) WaitCard(ctx context.Context, contactless bool) (*Card, error)
 		return c, nil
 	case <-ctx.Done():
 		s.mu.Lock()
-		s.waiter = nil
+		if s.waiter == w { // a newer wait is not this one's to end
+			s.waiter = nil
+		}
 		s.mu.Unlock()
 		select { // a card handed over just now is not lost: close it
 		case c := <-w.got:
@@ -310,7 +329,7 @@ func (s *Service) handOver(ctx context.Context, r *readerState, w *waiter) bool 
 		s.log.Info("card could not be powered up", "reader", r.backend.Name(), "err", err)
 		return false
 	}
-	if iface == kernel.Contactless && !w.field {
+	if (iface == kernel.Contactless && !w.field) || (iface == kernel.Contact && w.tapOnly) {
 		r.refused = true
 		_ = conn.Close()
 		return false

@@ -53,7 +53,12 @@ func (p PIN) check() error {
 	switch {
 	case len(p.Block) == 0 && (p.KSN != nil || p.CaptureCode != ""):
 		return fmt.Errorf("posmsg: %w: PIN data without a PIN block", ErrValue)
-	case len(p.Block) == 0, len(p.Block) == tdesBlockSize:
+	case len(p.Block) == 0:
+		return nil
+	case len(p.Block) == tdesBlockSize && p.KSN != nil && len(p.KSN) != tdesKSNSize:
+		return fmt.Errorf("posmsg: %w: a format 0 PIN block needs a %d-byte TDES KSN, not %d bytes",
+			ErrValue, tdesKSNSize, len(p.KSN))
+	case len(p.Block) == tdesBlockSize:
 		return nil
 	case len(p.Block) != aesBlockSize:
 		return fmt.Errorf("posmsg: %w: a PIN block of %d bytes, want %d (format 0) or %d (format 4)",

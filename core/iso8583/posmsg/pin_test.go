@@ -74,12 +74,15 @@ func TestPINRejects(t *testing.T) {
 	aesNoKSN.KSN = nil
 	aesTDESKSN := aesPIN()
 	aesTDESKSN.KSN = testTransaction().PIN.KSN
+	tdesAESKSN := testTransaction().PIN
+	tdesAESKSN.KSN = aesPIN().KSN
 	for _, tt := range []struct {
 		name string
 		pin  PIN
 	}{
 		{"AES block without a KSN", aesNoKSN},
 		{"AES block with a TDES KSN", aesTDESKSN},
+		{"TDES block with an AES KSN", tdesAESKSN},
 		{"12-byte block", PIN{Block: make([]byte, 12), KSN: aesPIN().KSN}},
 		{"KSN without a block", PIN{KSN: aesPIN().KSN}},
 	} {
