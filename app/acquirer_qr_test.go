@@ -348,3 +348,35 @@ func TestDemoSessionTakesUnionPayQR(t *testing.T) {
 		t.Error("no UnionPay QR refunder")
 	}
 }
+
+// The cashier cancelling while the QR sale is with the host does not turn the
+// customer's payment into a charge and a reversal: the sale's answer is awaited and
+// the payment kept.
+func TestUnionPayQRCancelAfterSendingKeepsThePayment(t *testing.T) {
+	f := newCardFixture(t)
+	w := f.qrWallet(100_00)
+	code := f.qrCode(w)
+	f.sb.Inject(acquirersim.Fault{Kind: posmsg.KindQRSale, Delay: 300 * time.Millisecond})
+	if _, err := f.till.Scan(water); err != nil {
+		t.Fatal(err)
+	}
+	tender, err := f.d.QRTender(code, func(p WalletProgress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel) // while the host takes its time
+	r, err := f.till.Pay(ctx, tender, PayRequest{})
+	if err != nil || r == nil {
+		t.Fatalf("pay cancelled after sending: %v %v", r, err)
+	}
+	if got := f.qrBalance(w); got != 100_00-200 {
+		t.Fatalf("wallet balance %d", got)
+	}
+	if txns := f.sb.Transactions(""); len(txns) != 1 || txns[0].Status != acquirersim.Approved {
+		t.Fatalf("sandbox %+v", txns)
+	}
+	if n := f.sb.Count(posmsg.KindReversal); n != 0 {
+		t.Fatalf("%d reversals", n)
+	}
+}
