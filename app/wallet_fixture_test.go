@@ -72,6 +72,13 @@ func newWalletFixture(t *testing.T) *walletFixture {
 func (f *walletFixture) open() {
 	f.t.Helper()
 	f.till, f.j = openTestTillWith(f.t, DefaultConfig(), f.path, journal.Options{Now: time.Now}, nil)
+	f.attach()
+}
+
+// attach builds the fixture's wallets over its till (the soak test's fixture shares
+// the card fixture's till this way).
+func (f *walletFixture) attach() {
+	f.t.Helper()
 	w, err := NewWallets(f.till, DefaultWalletConfig(), Paths{DataDir: filepath.Dir(f.path)}, WalletOptions{Now: time.Now, Timing: fastWalletTiming, Sandbox: f.sandbox})
 	if err != nil {
 		f.t.Fatal(err)
