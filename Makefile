@@ -12,8 +12,9 @@ LDFLAGS := -X tilldesk/app.Version=$(VERSION)
 BIN := bin/tilldesk
 SHOTS := docs/screenshots
 FUZZTIME ?= 10s
+SOAKTIME ?= 5m
 
-.PHONY: deps deps-screen deps-package build run test bench fuzz screenshots clean \
+.PHONY: deps deps-screen deps-package build run test bench fuzz soak screenshots clean \
 	package package-linux package-windows package-check
 
 ## deps: install missing Debian build packages (root: apt-get; else prints the command) and Go modules
@@ -53,6 +54,11 @@ bench: deps
 ## fuzz: a short run of every fuzz target (FUZZTIME each, default 10s)
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZTIME)
+
+## soak: one till selling every tender against the sandboxes for SOAKTIME (default 5m),
+## checking its books against theirs and for leaks (TILLDESK_SOAK_SEED=N replays a run)
+soak: deps
+	TILLDESK_SOAK=$(SOAKTIME) $(GO) test -race -run '^TestSoak$$' -timeout 0 -v ./app
 
 ## screenshots: run the real app under Xvfb and save the README's PNGs in docs/screenshots
 screenshots: deps-screen build
