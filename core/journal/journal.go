@@ -171,7 +171,7 @@ func checkTruncated(db *bolt.DB, path string) error {
 // checkOrInit verifies the meta data of an existing journal, or lays out a new one
 // (fresh: the caller appends its first record).
 func (j *Journal) checkOrInit(readOnly bool, continues Link) (fresh bool, err error) {
-	var needState, needLogID bool
+	var needState, needLogID, needKinds bool
 	err = j.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -194,12 +194,13 @@ func (j *Journal) checkOrInit(readOnly bool, continues Link) (fresh bool, err er
 			return fmt.Errorf("journal: %s has schema %d, this Tilldesk reads up to %d: %w", j.path, v, SchemaVersion, ErrNewerSchema)
 		}
 		for _, b := range allBuckets {
-			if tx.Bucket(b) == nil && !bytes.Equal(b, bucketState) { // state: added in place, below
+			if tx.Bucket(b) == nil && !bytes.Equal(b, bucketState) && !bytes.Equal(b, bucketKinds) { // added in place, below
 				return fmt.Errorf("journal: %s: bucket %s missing: %w", j.path, b, ErrCorrupt)
 			}
 		}
 		needState = tx.Bucket(bucketState) == nil
 		needLogID = meta.Get(keyLogID) == nil
+		needKinds = tx.Bucket(bucketKinds) == nil
 		term := string(meta.Get(keyTerminal))
 		if readOnly || j.terminal == "" {
 			j.terminal = term
@@ -208,12 +209,15 @@ func (j *Journal) checkOrInit(readOnly bool, continues Link) (fresh bool, err er
 		}
 		return nil
 	})
-	if err == nil && (needState || needLogID) && !readOnly {
-		// Journals made before the state bucket or the log existed get them on first
-		// writable open.
+	if err == nil && (needState || needLogID || needKinds) && !readOnly {
+		// Journals made before the state bucket, the log or the kind index existed get
+		// them on first writable open.
 		err = j.db.Update(func(tx *bolt.Tx) error {
 			if _, err := tx.CreateBucketIfNotExists(bucketState); err != nil {
 				return err
+			}
+			if err := indexKinds(tx); err != nil {
+				return fmt.Errorf("journal: %s: index the records by kind: %w", j.path, err)
 			}
 			if tx.Bucket(bucketMeta).Get(keyLogID) != nil {
 				return nil

@@ -100,11 +100,14 @@ func sortedEach(m map[string][]byte, fn func(key string, value []byte) error) er
 // flush writes everything pending into tx; the caller resets the overlay once tx has
 // committed.
 func (o *overlay) flush(tx *bolt.Tx) error {
-	records := tx.Bucket(bucketRecords)
+	records, kinds := tx.Bucket(bucketRecords), tx.Bucket(bucketKinds)
 	records.FillPercent = 1 // keys only ever grow: fill pages instead of splitting them in half
 	for i, r := range o.records {
 		if err := records.Put(seqKey(r.Seq), o.encoded[i]); err != nil {
 			return fmt.Errorf("record %d: %w", r.Seq, err)
+		}
+		if err := kinds.Put(kindKey(r.Kind, r.Seq), nil); err != nil {
+			return fmt.Errorf("record %d: kind index: %w", r.Seq, err)
 		}
 	}
 	if n := len(o.records); n > 0 {

@@ -56,16 +56,21 @@ func (j *Journal) Each(f Filter, fn func(Record) error) error {
 		return fn(r)
 	}
 	err := j.snapshot(func(tx *bolt.Tx, pending []Record) error {
-		err := tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
-			if bytes.Equal(k, headKey) {
-				return nil
-			}
-			var r Record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("journal: record %x: %w (%v)", k, ErrCorrupt, err)
-			}
-			return visit(r)
-		})
+		var err error
+		if f.Kind != "" && tx.Bucket(bucketKinds) != nil { // a schema 1 file opened read-only has none
+			err = eachOfKind(tx, f.Kind, visit)
+		} else {
+			err = tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+				if bytes.Equal(k, headKey) {
+					return nil
+				}
+				var r Record
+				if err := json.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("journal: record %x: %w (%v)", k, ErrCorrupt, err)
+				}
+				return visit(r)
+			})
+		}
 		for _, r := range pending {
 			if err != nil {
 				break
@@ -154,6 +159,7 @@ func (j *Journal) Verify() (VerifyResult, error) {
 			want++
 			return nil
 		}
+		kinds, stored := tx.Bucket(bucketKinds), 0 // no index: a schema 1 file opened read-only
 		c := tx.Bucket(bucketRecords).Cursor()
 		for k, v := c.First(); k != nil && !bytes.Equal(k, headKey); k, v = c.Next() {
 			var r Record
@@ -163,6 +169,9 @@ func (j *Journal) Verify() (VerifyResult, error) {
 			if err := check(r, k); err != nil {
 				return err
 			}
+			if stored++; kinds != nil && kinds.Get(kindKey(r.Kind, r.Seq)) == nil {
+				return &ChainError{Seq: r.Seq, Reason: "missing from the kind index"}
+			}
 		}
 		head, err := readHead(tx.Bucket(bucketRecords))
 		if err != nil {
@@ -170,6 +179,9 @@ func (j *Journal) Verify() (VerifyResult, error) {
 		}
 		if head.Hash != prev || head.Seq != res.Records {
 			return &ChainError{Seq: want, Reason: fmt.Sprintf("records missing after the last one (the chain head names record %d)", head.Seq)}
+		}
+		if kinds != nil && kinds.Stats().KeyN != stored {
+			return &ChainError{Seq: want, Reason: fmt.Sprintf("the kind index names %d records, the journal holds %d", kinds.Stats().KeyN, stored)}
 		}
 		for _, r := range pending { // from the write-ahead log, checked as they were loaded
 			if err := check(r, nil); err != nil {

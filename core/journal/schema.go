@@ -3,8 +3,9 @@ package journal
 // The journal file's layout, declared once. Bump SchemaVersion when the layout or the
 // record encoding changes, and teach Open to migrate older versions.
 const (
-	// SchemaVersion is the layout this build writes and reads.
-	SchemaVersion = 1
+	// SchemaVersion is the layout this build writes and reads. 2 added bucketKinds;
+	// a schema 1 journal gets it on its first writable open.
+	SchemaVersion = 2
 	// magic marks a bbolt file as a Tilldesk journal.
 	magic = "tilldesk-journal"
 )
@@ -15,6 +16,9 @@ var (
 	bucketRecords = []byte("records") // 8-byte big-endian sequence -> JSON Record, and headKey
 	bucketHeld    = []byte("held")    // sale ID -> JSON of a held (parked) sale
 	bucketState   = []byte("state")   // sub-buckets of mutable state (state.go)
+	// bucketKinds indexes the records by kind: kind, a 0 byte and the 8-byte sequence
+	// number -> nothing. Each with a Kind filter reads only that kind's records.
+	bucketKinds = []byte("kinds")
 )
 
 // Keys in bucketMeta.
@@ -30,7 +34,15 @@ var (
 	keyContinues = []byte("continues")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketRecords, bucketHeld, bucketState}
+var allBuckets = [][]byte{bucketMeta, bucketRecords, bucketHeld, bucketState, bucketKinds}
+
+// kindKey is a record's key in bucketKinds.
+func kindKey(kind string, seq uint64) []byte {
+	return append(kindPrefix(kind), seqKey(seq)...)
+}
+
+// kindPrefix starts the keys of kind's records in bucketKinds.
+func kindPrefix(kind string) []byte { return append([]byte(kind), 0) }
 
 // headKey, in bucketRecords, holds the chain head: the newest record's sequence number
 // and hash. It sorts after every sequence number, so it lives on the same page as the
