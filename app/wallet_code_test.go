@@ -258,3 +258,20 @@ func TestWalletCodeIntentNotJournaledSendsNothing(t *testing.T) {
 		t.Fatal("money taken without an intent")
 	}
 }
+
+// Trade numbers drawn in the same second never repeat, and fit both providers (32
+// characters of letters and digits): a repeated number would be answered with the
+// earlier trade's state.
+func TestTradeNumbersDoNotRepeat(t *testing.T) {
+	f := newWalletFixture(t)
+	frozen := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	f.w.now = func() time.Time { return frozen }
+	seen := map[string]bool{}
+	for range 20_000 {
+		no := f.w.newTradeNo()
+		if seen[no] || len(no) != 32 || strings.Trim(no, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
+			t.Fatalf("trade number %q (seen before: %v)", no, seen[no])
+		}
+		seen[no] = true
+	}
+}
