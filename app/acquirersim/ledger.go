@@ -327,7 +327,7 @@ func (s *Server) reversal(req iso8583.Message) (posmsg.Response, error) {
 		s.credit(t.pan, t.Amount)
 		t.Status = Reversed
 	case t.Status == Approved && t.Kind == Void:
-		s.debit(t.pan, t.Amount)
+		s.debit(t.original.pan, t.Amount) // the sale's account: a QR void names no card
 		t.Status, t.original.Status = Reversed, Approved
 	}
 	s.log.Info("acquirer sandbox: reversal", "terminal", key.terminal, "stan", stan.String(), "reason", rv.Reason, "found", t != nil)

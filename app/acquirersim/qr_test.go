@@ -86,6 +86,16 @@ func TestQRSaleAnswers(t *testing.T) {
 	if b, _ := app.Balance(id); b != 10_000 {
 		t.Errorf("balance after the void %d", b)
 	}
+	// The void reversed (its answer was lost to the till): the wallet pays again. The
+	// void names no card, so the money comes from the sale's account.
+	voidMsg, _ := posmsg.Void{CardTransaction: qrTx, OriginalRRN: orig.RRN, Original: posmsg.Original{Batch: 1, STAN: orig.STAN}}.Message()
+	m, err = posmsg.Reversal{Original: voidMsg, Reason: posmsg.ReasonNoResponse}.Message()
+	if got := ask(t, c, m, err); got != "00" {
+		t.Errorf("reversal of the QR void answered %s", got)
+	}
+	if b, _ := app.Balance(id); b != 10_000-1234 {
+		t.Errorf("balance after the void's reversal %d", b)
+	}
 }
 
 // A KindSale fault (the simulator panel's) hits QR sales too.
