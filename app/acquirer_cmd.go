@@ -64,6 +64,7 @@ func AcquirerSimCommand(args []string, stdin io.Reader, stdout, stderr io.Writer
 		}
 	}
 	fmt.Fprintln(stdout, "Commands: ledger, settlements, balance CARD, fault KIND ACTION [TIMES], clear; Ctrl-D or Ctrl-C quits.")
+	fmt.Fprintln(stdout, "  fault KIND: sale, qrsale, qrorder, reversal, advice, settlement, any; ACTION: ignore, drop, close, garbage, badmac, late SECONDS, code CODE")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return runConsole(ctx, stdin, func(line string) {
@@ -104,6 +105,7 @@ func simAcquirerLine(sb *acquirersim.Server, line string, stdout io.Writer) erro
 			return err
 		}
 		sb.Inject(fault)
+		fmt.Fprintln(stdout, "fault armed:", strings.Join(f[1:], " "))
 	default:
 		return fmt.Errorf("unknown command %q", line)
 	}
