@@ -136,6 +136,10 @@ type AESOriginator struct {
 	keys         futureKeys
 }
 
+// KeyType is the type of the initial key the originator was loaded with: its working
+// keys are of the same type.
+func (o *AESOriginator) KeyType() KeyType { return o.keyType }
+
 // NewAESOriginator loads an AES initial key (16, 24 or 32 bytes) and its initial key
 // ID. The caller should zero its copy of the initial key afterwards.
 func NewAESOriginator(initialKey []byte, initialKeyID [8]byte) (*AESOriginator, error) {

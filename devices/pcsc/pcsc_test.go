@@ -35,6 +35,37 @@ func (c *testCard) Process(apdu []byte) []byte {
 	return []byte{0x6D, 0x00}
 }
 
+// establish is a PC/SC context with vpcd's virtual reader, closed when the test ends,
+// and the reader's name.
+func establish(t *testing.T) (*pcsc.Context, string) {
+	t.Helper()
+	reader := pcsctest.Reader(t)
+	ctx, err := pcsc.Establish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ctx.Close() })
+	return ctx, reader
+}
+
+// insertTestCard puts a testCard into the reader (taken out when the test ends, if
+// the test has not), waits for pcscd to see it and connects to it.
+func insertTestCard(t *testing.T, ctx *pcsc.Context, reader string) (*testCard, *sim.InsertedCard, *pcsc.Card) {
+	t.Helper()
+	card := &testCard{}
+	ins, err := sim.InsertCard(sim.VPCDAddr, card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ins.Remove() })
+	waitFor(t, ctx, reader, pcsc.Empty, pcsc.Present)
+	k, err := ctx.Connect(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return card, ins, k
+}
+
 func waitFor(t *testing.T, ctx *pcsc.Context, reader string, from, want pcsc.Presence) {
 	t.Helper()
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -48,22 +79,8 @@ func waitFor(t *testing.T, ctx *pcsc.Context, reader string, from, want pcsc.Pre
 // A virtual card through pcscd and vpcd: inserted, exchanged with, pulled out mid
 // transaction.
 func TestVirtualCardThroughPCSC(t *testing.T) {
-	reader := pcsctest.Reader(t)
-	ctx, err := pcsc.Establish()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Close()
-	card := &testCard{}
-	ins, err := sim.InsertCard(sim.VPCDAddr, card)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, reader, pcsc.Empty, pcsc.Present)
-	k, err := ctx.Connect(reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, reader := establish(t)
+	card, ins, k := insertTestCard(t, ctx, reader)
 	if !bytes.Equal(k.ATR(), testATR) || k.Reader() != reader {
 		t.Errorf("ATR % X reader %q", k.ATR(), k.Reader())
 	}
@@ -91,23 +108,8 @@ func TestVirtualCardThroughPCSC(t *testing.T) {
 
 // A card that does not answer in time is given up on, with ErrTimeout.
 func TestSilentCardTimesOut(t *testing.T) {
-	reader := pcsctest.Reader(t)
-	ctx, err := pcsc.Establish()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Close()
-	card := &testCard{}
-	ins, err := sim.InsertCard(sim.VPCDAddr, card)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ins.Remove()
-	waitFor(t, ctx, reader, pcsc.Empty, pcsc.Present)
-	k, err := ctx.Connect(reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, reader := establish(t)
+	card, _, k := insertTestCard(t, ctx, reader)
 	card.slow.Store(int64(1500 * time.Millisecond))
 	k.SetTimeout(300 * time.Millisecond)
 	start := time.Now()
@@ -120,12 +122,7 @@ func TestSilentCardTimesOut(t *testing.T) {
 }
 
 func TestUnknownReader(t *testing.T) {
-	pcsctest.Reader(t)
-	ctx, err := pcsc.Establish()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Close()
+	ctx, _ := establish(t)
 	if _, err := ctx.Connect("No Such Reader 00 00"); !errors.Is(err, devices.ErrNotFound) {
 		t.Fatalf("Connect to a missing reader = %v, want ErrNotFound", err)
 	}

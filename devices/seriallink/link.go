@@ -39,7 +39,6 @@ type Link[F Frame] struct {
 	dec      Decoder[F]
 	cut      Cutter[F] // dec, when it cuts frames on FrameGap
 	cfg      Config
-	log      *slog.Logger
 	buf      []byte
 	pending  []byte    // read from the port, not yet decoded
 	lastByte time.Time // when the last byte arrived (kept with FrameGap only)
@@ -51,11 +50,10 @@ func New[F Frame](port devices.Port, dec Decoder[F], cfg Config) *Link[F] {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
-	l := &Link[F]{port: port, dec: dec, cfg: cfg, log: log, buf: make([]byte, cfg.ReadBuffer)}
+	l := &Link[F]{port: port, dec: dec, cfg: cfg, buf: make([]byte, cfg.ReadBuffer)}
 	if cfg.FrameGap > 0 {
 		c, ok := dec.(Cutter[F])
 		if !ok {
@@ -139,7 +137,7 @@ func (l *Link[F]) Discard() {
 		if n == 0 || err != nil {
 			return
 		}
-		l.log.Debug("discarded stale input", "bytes", n)
+		l.cfg.Logger.Debug("discarded stale input", "bytes", n)
 	}
 }
 
@@ -221,7 +219,7 @@ func (l *Link[F]) Receive(ctx context.Context, deadline time.Time, r Reception[F
 			if corrupt++; corrupt >= r.MaxCorrupt {
 				return r.Exhausted(ev)
 			}
-			l.log.Debug("corrupt frame, sending NAK", "err", ev.Err, "count", corrupt)
+			l.cfg.Logger.Debug("corrupt frame, sending NAK", "err", ev.Err, "count", corrupt)
 			if err := l.Write(NAK); err != nil {
 				return err
 			}

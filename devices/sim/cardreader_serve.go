@@ -231,7 +231,8 @@ func (r *CardReader) contactlessCommand(cmd crt.Command, ok positive, refuse neg
 		}
 		r.field.Reset()
 		r.active = true
-		act := crt.Activation{ATQA: atqaFor(cardUID(r.field)), UID: cardUID(r.field), SAK: sakISO14443_4, ATS: atsFromATR(r.field.ATR())}
+		uid := cardUID(r.field)
+		act := crt.Activation{ATQA: atqaFor(uid), UID: uid, SAK: sakISO14443_4, ATS: atsFromATR(r.field.ATR())}
 		return ok(act.Bytes())
 	case 0x31: // deactivate
 		r.active = false

@@ -49,8 +49,7 @@ func (k tdesPadKeys) encrypt(pin []byte, pan string) (ipp.Frame, string, error) 
 // key of the initial key's own type, in the extended packet 73 (ipp/aes.go).
 type aesPadKeys struct {
 	*dukpt.AESOriginator
-	keyType dukpt.KeyType
-	random  io.Reader // the format 4 PIN field's random fill
+	random io.Reader // the format 4 PIN field's random fill
 }
 
 func (aesPadKeys) scheme() ipp.KeyScheme { return ipp.AES }
@@ -69,7 +68,7 @@ func (k aesPadKeys) encrypt(pin []byte, pan string) (ipp.Frame, string, error) {
 	if err != nil {
 		return ipp.Frame{}, "", err
 	}
-	pinKey, err := dukpt.AESWorkingKey(derivationKey, ksn, dukpt.UsagePINEncryption, k.keyType)
+	pinKey, err := dukpt.AESWorkingKey(derivationKey, ksn, dukpt.UsagePINEncryption, k.KeyType())
 	defer clear(pinKey)
 	if err != nil {
 		return ipp.Frame{}, "", err
@@ -93,10 +92,6 @@ func loadPadKeys(cfg *PINPadConfig) (padKeys, error) {
 		return tdesPadKeys{o}, nil
 	case ipp.AES:
 		defer clear(cfg.AESInitialKey)
-		keyType, err := dukpt.AESKeyTypeOf(len(cfg.AESInitialKey))
-		if err != nil {
-			return nil, fmt.Errorf("sim pinpad: load AES initial key: %w", err)
-		}
 		o, err := dukpt.NewAESOriginator(cfg.AESInitialKey, cfg.AESInitialKeyID)
 		if err != nil {
 			return nil, fmt.Errorf("sim pinpad: load AES initial key: %w", err)
@@ -105,7 +100,7 @@ func loadPadKeys(cfg *PINPadConfig) (padKeys, error) {
 		if random == nil {
 			random = rand.Reader
 		}
-		return aesPadKeys{AESOriginator: o, keyType: keyType, random: random}, nil
+		return aesPadKeys{AESOriginator: o, random: random}, nil
 	}
 	return nil, fmt.Errorf("sim pinpad: unknown key scheme %v", cfg.Key)
 }

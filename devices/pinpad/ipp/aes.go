@@ -3,7 +3,6 @@ package ipp
 import (
 	"encoding/hex"
 	"fmt"
-	"strings"
 
 	"tilldesk/core/dukpt"
 )
@@ -110,7 +109,7 @@ func schemeOfField(field string) (KeyScheme, bool) {
 // <STX>73.00000[KSN][PIN block]<ETX>, the 24-character KSN and the 32-character
 // format 4 block in upper-case hex.
 func AESPINBlockResponse(ksn dukpt.AESKSN, block [16]byte) Frame {
-	return pinResponseFrame(strings.ToUpper(hex.EncodeToString(ksn[:])), block[:])
+	return pinResponseFrame(ksn.String(), block[:])
 }
 
 // parseAESKSN reads the 24 hex characters of an AES KSN.
