@@ -41,6 +41,7 @@ type authAttempt struct {
 	code    respcode.Code // the host's answer to it
 	linkErr error         // the exchange failed
 	failed  error         // the till could not record a step: the payment fails
+	qr      bool          // a UnionPay QR payment: its refusals say so
 	// onAnswer records the host's answer; CardPayments.answered when nil (a QR order
 	// records its own, acquirer_mpm.go).
 	onAnswer func(*cardIntent, posmsg.Response) error
@@ -90,11 +91,8 @@ func (a *authAttempt) sendSigningOn(ctx context.Context, card cardInfo, build fu
 		if err != nil {
 			return posmsg.Response{}, err
 		}
-		if a.code.Action == respcode.SignOn && attempt == 0 {
-			a.d.signedOn.Store(false)
-			if err := a.d.SignOn(ctx, ""); err == nil {
-				continue
-			}
+		if a.code.Action == respcode.SignOn && attempt == 0 && a.d.signOnAgain(ctx) == nil {
+			continue
 		}
 		return resp, nil
 	}
@@ -158,9 +156,9 @@ func (a *authAttempt) refusal(icc []byte) error {
 		if a.linkErr != nil {
 			return fmt.Errorf("%w: %w", ErrCardInDoubt, a.linkErr)
 		}
-		return &CardDeclinedError{Code: a.code, Reason: "the host's answer asks for a reversal"}
+		return &CardDeclinedError{Code: a.code, Reason: "the host's answer asks for a reversal", QR: a.qr}
 	case in != nil && in.State != intentApproved:
-		return &CardDeclinedError{Code: a.code}
+		return &CardDeclinedError{Code: a.code, QR: a.qr}
 	}
 	return nil
 }
@@ -246,20 +244,33 @@ func (d *CardPayments) answered(in *cardIntent, r posmsg.Response) error {
 	case code.Reverse:
 		return d.reverse(in, reasonOther, "the host answered "+code.Code+" ("+code.Meaning+")", nil)
 	case code.Approved():
-		d.stateMu.Lock()
-		defer d.stateMu.Unlock()
-		in.State, in.RRN, in.AuthCode = intentApproved, r.RRN, r.AuthCode
-		change, err := put(prefixIntent+in.ID, in)
-		if err != nil {
-			return err
-		}
-		return d.commit(KindCardAuthorised, in.event(""), change)
+		return d.saveIntent(in, KindCardAuthorised, "", func() { in.State, in.RRN, in.AuthCode = intentApproved, r.RRN, r.AuthCode })
 	}
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
 	in.State = "declined"
 	d.log.Info("card authorisation declined", "sale", in.SaleID, "card", in.Card.MaskedPAN, "code", code.Code, "meaning", code.Meaning)
 	return d.commit(KindCardDeclined, in.event(code.Meaning), remove(prefixIntent+in.ID))
+}
+
+// saveIntent changes an intent (set runs under the state lock) and records it with
+// its journal record of kind (why in its event) in one write.
+func (d *CardPayments) saveIntent(in *cardIntent, kind, why string, set func()) error {
+	d.stateMu.Lock()
+	defer d.stateMu.Unlock()
+	set()
+	change, err := put(prefixIntent+in.ID, in)
+	if err != nil {
+		return err
+	}
+	return d.commit(kind, in.event(why), change)
+}
+
+// signOnAgain signs on again because the host asked for it (a response code whose
+// action is sign-on).
+func (d *CardPayments) signOnAgain(ctx context.Context) error {
+	d.signedOn.Store(false)
+	return d.SignOn(ctx, "")
 }
 
 // notSent ends an intent whose request never left the till.
@@ -271,13 +282,9 @@ func (d *CardPayments) notSent(in *cardIntent, cause error) error {
 
 // reverse makes an intent due for reversal (retried until the host acknowledges).
 func (d *CardPayments) reverse(in *cardIntent, reason, why string, icc []byte) error {
-	d.stateMu.Lock()
-	in.State, in.Reason, in.Why, in.ICC, in.NextTry = intentReversalDue, reason, why, icc, d.opt.Now().UTC()
-	change, err := put(prefixIntent+in.ID, in)
-	if err == nil {
-		err = d.commit(KindCardReversalDue, in.event(why), change)
-	}
-	d.stateMu.Unlock()
+	err := d.saveIntent(in, KindCardReversalDue, why, func() {
+		in.State, in.Reason, in.Why, in.ICC, in.NextTry = intentReversalDue, reason, why, icc, d.opt.Now().UTC()
+	})
 	d.log.Warn("card payment to be reversed", "id", in.ID, "sale", in.SaleID, "card", in.Card.MaskedPAN, "amount", in.Amount.Plain(), "reason", reason, "why", why)
 	d.Kick()
 	return err

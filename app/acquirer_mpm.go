@@ -127,7 +127,7 @@ func (t *merchantQRTender) Pay(ctx context.Context, req PayRequest) (sale.Paymen
 	}
 	o.report(WalletProgress{Stage: WalletSending})
 	wait, _ := d.qrTiming()
-	a := &authAttempt{d: d, saleID: req.SaleID, amount: req.Amount, onAnswer: d.orderAnswered}
+	a := &authAttempt{d: d, saleID: req.SaleID, amount: req.Amount, qr: true, onAnswer: d.orderAnswered}
 	_, _ = a.sendSigningOn(ctx, cardInfo{Brand: qrBrand, Domestic: true}, func(meta linkMeta) (msg iso8583.Message, err error) {
 		o.ref = d.terminal().ID + meta.Batch.String() + meta.STAN.String()
 		if o.payload, err = d.qrPayload(o.ref, req.Amount); err != nil {
@@ -138,13 +138,9 @@ func (t *merchantQRTender) Pay(ctx context.Context, req PayRequest) (sale.Paymen
 	})
 	if a.failed != nil || a.intent == nil || a.intent.State != intentOrderOpen {
 		if err := a.refusal(nil); err != nil {
-			var de *CardDeclinedError
-			if errors.As(err, &de) {
-				de.QR = true
-			}
 			return sale.Payment{}, err
 		}
-		return sale.Payment{}, cmp.Or(a.linkErr, a.failed, errors.New("QR order not registered"))
+		return sale.Payment{}, cmp.Or(a.linkErr, errors.New("QR order not registered"))
 	}
 	o.in = a.intent
 	d.log.Info("UnionPay QR order shown", "sale", req.SaleID, "id", o.in.ID, "amount", req.Amount.Plain())
@@ -217,8 +213,7 @@ func (o *mpmOrder) ask(ctx context.Context, op posmsg.QROp) (posmsg.QROrderStatu
 	r := ans.Response
 	if code := r.Result(); !code.Approved() {
 		if code.Action == respcode.SignOn {
-			d.signedOn.Store(false)
-			_ = d.SignOn(ctx, "")
+			_ = d.signOnAgain(ctx)
 		}
 		return posmsg.QROrderStatus{}, r, fmt.Errorf("UnionPay QR %s answered %s (%s)", op, code.Code, code.Meaning)
 	}
@@ -238,28 +233,16 @@ func (d *CardPayments) orderAnswered(in *cardIntent, r posmsg.Response) error {
 	if !r.Result().Approved() {
 		return d.answered(in, r)
 	}
-	d.stateMu.Lock()
-	defer d.stateMu.Unlock()
-	in.State, in.Code = intentOrderOpen, r.ResponseCode
-	change, err := put(prefixIntent+in.ID, in)
-	if err != nil {
-		return err
-	}
-	return d.commit(KindCardQROrderOpen, in.event(""), change)
+	return d.saveIntent(in, KindCardQROrderOpen, "", func() { in.State, in.Code = intentOrderOpen, r.ResponseCode })
 }
 
 // recordPaid makes the order an approval with the payment's RRN and authorisation
 // code, the payer's account (masked) as the card.
 func (o *mpmOrder) recordPaid(r posmsg.Response, st posmsg.QROrderStatus) error {
-	d, in := o.d, o.in
-	d.stateMu.Lock()
-	defer d.stateMu.Unlock()
-	in.State, in.RRN, in.AuthCode, in.Card.MaskedPAN = intentApproved, r.RRN, r.AuthCode, maskPayer(st.Payer)
-	change, err := put(prefixIntent+in.ID, in)
-	if err != nil {
-		return err
-	}
-	return d.commit(KindCardAuthorised, in.event("UnionPay QR order paid"), change)
+	in := o.in
+	return o.d.saveIntent(in, KindCardAuthorised, "UnionPay QR order paid", func() {
+		in.State, in.RRN, in.AuthCode, in.Card.MaskedPAN = intentApproved, r.RRN, r.AuthCode, maskPayer(st.Payer)
+	})
 }
 
 // maskPayer is the payer's account the host reported, as the till may keep it: its

@@ -44,7 +44,7 @@ func (d *CardPayments) TakesUnionPayQR() bool { return d != nil && d.address() !
 // QRTender is the tender of the customer's UnionPay QR payment code, scanned at the
 // till; progress (may be nil) hears WalletSending while the acquirer is asked. A code
 // that is not a UnionPay one is refused (wallet.ErrUnknownCode, ErrMalformedCode) and
-// never sent; without an acquirer the tender refuses with ErrWalletUnionPay.
+// never sent; without an acquirer (d may be nil) it refuses with ErrWalletUnionPay.
 func (d *CardPayments) QRTender(code string, progress func(WalletProgress)) (Tender, error) {
 	p, err := wallet.ClassifyCode(code)
 	switch {
@@ -84,7 +84,7 @@ func (t *unionPayQRTender) Pay(ctx context.Context, req PayRequest) (sale.Paymen
 	defer d.changed()
 	masked := iso8583.MaskPAN(t.code)
 	t.progress(WalletProgress{Stage: WalletSending, Method: sale.UnionPayQR, Amount: req.Amount})
-	a := &authAttempt{d: d, saleID: req.SaleID, amount: req.Amount}
+	a := &authAttempt{d: d, saleID: req.SaleID, amount: req.Amount, qr: true}
 	_, _ = a.sendSigningOn(context.WithoutCancel(ctx), cardInfo{MaskedPAN: masked, Brand: qrBrand, Domestic: true}, func(meta linkMeta) (iso8583.Message, error) {
 		now := d.opt.Now()
 		return posmsg.QRSale{Terminal: d.terminal(), STAN: meta.STAN, Batch: meta.Batch, Amount: posmsg.Amount(req.Amount),
@@ -93,7 +93,6 @@ func (t *unionPayQRTender) Pay(ctx context.Context, req PayRequest) (sale.Paymen
 	if err := a.refusal(nil); err != nil {
 		var de *CardDeclinedError
 		if errors.As(err, &de) {
-			de.QR = true
 			d.log.Info("UnionPay QR payment declined", "sale", req.SaleID, "code", masked, "response", de.Code.Code)
 		}
 		return sale.Payment{}, err

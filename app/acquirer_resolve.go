@@ -309,11 +309,8 @@ func (d *CardPayments) ask(ctx context.Context, msg iso8583.Message) (answer, er
 			return answer{}, err
 		}
 		a := answer{resp: ans.Response, code: ans.Response.Result()}
-		if a.code.Action == respcode.SignOn && attempt == 0 {
-			d.signedOn.Store(false)
-			if err := d.SignOn(ctx, ""); err == nil {
-				continue
-			}
+		if a.code.Action == respcode.SignOn && attempt == 0 && d.signOnAgain(ctx) == nil {
+			continue
 		}
 		return a, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"tilldesk/app/acquirersim"
 	"tilldesk/core/journal"
 	"tilldesk/core/money"
+	"tilldesk/core/prepaid"
 	"tilldesk/core/sale"
 	"tilldesk/core/wallet"
 )
@@ -25,10 +26,11 @@ func (r *soakRig) check() error {
 	if err := r.card.till.CheckJournal(); err != nil {
 		return fmt.Errorf("journal chain: %w", err)
 	}
-	if err := r.quiesce(); err != nil {
+	ledger, err := r.quiesce()
+	if err != nil {
 		return err
 	}
-	if err := r.checkMoney(); err != nil {
+	if err := r.checkMoney(ledger); err != nil {
 		return err
 	}
 	return r.checkHost()
@@ -36,32 +38,33 @@ func (r *soakRig) check() error {
 
 // quiesce waits for the till to resolve what it left in flight and checks nothing is
 // left pending: no card reversal or advice to send, no wallet intent open, no prepaid
-// payment pending, the sales gates open.
-func (r *soakRig) quiesce() error {
+// payment pending, the sales gates open. It returns the prepaid ledger's verification.
+func (r *soakRig) quiesce() (prepaid.VerifyResult, error) {
 	if n := len(r.card.till.Current().Lines); n != 0 {
-		return fmt.Errorf("a sale of %d lines is still open", n)
+		return prepaid.VerifyResult{}, fmt.Errorf("a sale of %d lines is still open", n)
 	}
 	if err := r.cardQueueEmpty(30 * time.Second); err != nil {
-		return err
+		return prepaid.VerifyResult{}, err
 	}
 	if err := r.unblock(); err != nil {
-		return err
+		return prepaid.VerifyResult{}, err
 	}
 	if p, err := r.wal.w.Pending(); err != nil || len(p) != 0 {
-		return fmt.Errorf("wallet intents left open: %+v, %v", p, err)
+		return prepaid.VerifyResult{}, fmt.Errorf("wallet intents left open: %+v, %v", p, err)
 	}
 	v, err := r.pre.desk.Verify()
 	if err != nil {
-		return fmt.Errorf("prepaid ledger: %w", err)
+		return v, fmt.Errorf("prepaid ledger: %w", err)
 	}
 	if v.Pending != 0 {
-		return fmt.Errorf("prepaid payments left pending: %d", v.Pending)
+		return v, fmt.Errorf("prepaid payments left pending: %d", v.Pending)
 	}
-	return nil
+	return v, nil
 }
 
-// checkMoney compares, for each tender, the model, the X report and the sandbox.
-func (r *soakRig) checkMoney() error {
+// checkMoney compares, for each tender, the model, the X report and the sandbox; v is
+// the prepaid ledger's verification quiesce made.
+func (r *soakRig) checkMoney(v prepaid.VerifyResult) error {
 	rep, err := r.shifts.XReport(time.Now())
 	if err != nil {
 		return err
@@ -89,10 +92,6 @@ func (r *soakRig) checkMoney() error {
 		if moved != r.model[m] {
 			errs = append(errs, fmt.Errorf("%s: the sandbox's customers paid %s net, the till says it took %s (charged twice, or not given back?)", m, moved, r.model[m]))
 		}
-	}
-	v, err := r.pre.desk.Verify()
-	if err != nil {
-		return err
 	}
 	ps := rep.Prepaid
 	flows := ps.Issued.Amount + ps.TopUps.Amount - ps.Payments.Amount + ps.Refunds.Amount + ps.Reversals.Amount
@@ -140,7 +139,7 @@ func (r *soakRig) checkHost() error {
 			return err
 		}
 		for _, p := range s.Payments {
-			if p.Method != sale.Card && p.Method != sale.UnionPayQR {
+			if !viaAcquirer(p.Method) {
 				continue
 			}
 			ref, err := parseCardRef(p.Ref)

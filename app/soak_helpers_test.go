@@ -112,7 +112,7 @@ func newSoakRig(t *testing.T, seed uint64) *soakRig {
 	for range 3 {
 		id := r.card.qrWallet(soakBalance)
 		r.qr, r.initial[id] = append(r.qr, id), soakBalance
-		for _, pv := range []wallet.Provider{wallet.Alipay, wallet.WeChat} {
+		for _, pv := range walletProviders {
 			id := r.wal.wallet(pv, soakBalance)
 			r.wallets[pv], r.initial[id] = append(r.wallets[pv], id), soakBalance
 		}

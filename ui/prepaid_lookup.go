@@ -133,6 +133,9 @@ func (l *CardLookup) TakeScan(code string) {
 // TakeTap identifies the card whose contactless UID the card reader read; a tap
 // during a look-up is taken once that look-up is done.
 func (l *CardLookup) TakeTap(uid string) {
+	if l.closed() {
+		return
+	}
 	if l.checking {
 		l.queuedTap = uid
 		return

@@ -109,11 +109,7 @@ func (c *Cashier) OpenPrepaidTender() *PrepaidTenderDialog {
 
 	previous := c.scanWanted
 	c.scanWanted = l.TakeScan
-	d.Taps = c.listenForTaps(&d.work, c.log.With("screen", "prepaid tender"), func(uid string) {
-		if !d.closed {
-			l.TakeTap(uid)
-		}
-	})
+	d.Taps = c.listenForTaps(&d.work, c.log.With("screen", "prepaid tender"), l.TakeTap)
 	d.OnClosed = func() {
 		c.scanWanted = previous
 		d.Taps.Stop()

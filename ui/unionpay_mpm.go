@@ -43,13 +43,10 @@ func (c *Cashier) payableBy(method sale.Method) error {
 	if method != sale.UnionPayQR {
 		return c.walletPayable()
 	}
-	switch {
-	case c.cards == nil || !c.cards.payments.TakesMerchantQR():
+	if c.cards == nil || !c.cards.payments.TakesMerchantQR() {
 		return app.ErrMerchantQROff
-	case len(c.till.Current().Totals().Lines) == 0:
-		return sale.ErrEmpty
 	}
-	return c.till.SalesAllowed()
+	return c.salePayable()
 }
 
 // hasPhone reports whether the simulator's phone can pay method's dialog (demo mode).

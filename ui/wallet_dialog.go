@@ -135,13 +135,10 @@ func (c *Cashier) openWalletDialog(flow walletFlow, method sale.Method) *WalletD
 
 // walletPayable says why the sale cannot be paid by wallet now, or nil.
 func (c *Cashier) walletPayable() error {
-	switch {
-	case !takesCodes(c.wallets):
+	if !takesCodes(c.wallets) {
 		return app.ErrWalletOff
-	case len(c.till.Current().Totals().Lines) == 0:
-		return sale.ErrEmpty
 	}
-	return c.till.SalesAllowed()
+	return c.salePayable()
 }
 
 // buildCode is the code flow's body: the entry the code lands in.

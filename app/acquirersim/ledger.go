@@ -279,6 +279,14 @@ func (s *Server) accountCheck(acct *Account, dec *issuer.Decision, amount int64,
 	case acct.DoNotHonour:
 		ireq.Scripts = []issuer.ScriptCommand{issuer.ApplicationBlock()}
 		return "05"
+	}
+	return fundsCode(acct, amount)
+}
+
+// fundsCode is an account's answer to amount: over its limit 61, over its balance 51,
+// else approved.
+func fundsCode(acct *Account, amount int64) string {
+	switch {
 	case acct.Limit > 0 && amount > acct.Limit:
 		return "61"
 	case amount > acct.Balance:

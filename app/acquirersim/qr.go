@@ -129,13 +129,7 @@ func (s *Server) qrSale(req iso8583.Message) (posmsg.Response, error) {
 	case s.opt.Now().Sub(qc.shown) > QRCodeLifetime:
 		code = "54"
 	default:
-		acct := s.accounts[qc.pan]
-		switch {
-		case acct.Limit > 0 && int64(c.Amount) > acct.Limit:
-			code = "61"
-		case int64(c.Amount) > acct.Balance:
-			code = "51"
-		}
+		code = fundsCode(s.accounts[qc.pan], int64(c.Amount))
 		c.Card.PAN = qc.pan
 	}
 	t := s.record(c, Sale, code)

@@ -69,7 +69,7 @@ func (s *Server) qrOrder(req iso8583.Message) (posmsg.Response, error) {
 			validity = time.Duration(o.ValiditySeconds) * time.Second
 		}
 		t := s.record(c, Sale, "")
-		t.Status, t.QR, t.Domestic, t.ResponseCode = Open, true, true, ""
+		t.Status, t.QR, t.Domestic = Open, true, true
 		orders[o.Reference] = &qrOrder{txn: t, merchant: o.Terminal.MerchantID, expires: s.opt.Now().Add(validity)}
 		s.log.Info("acquirer sandbox: QR order", "terminal", t.Terminal, "stan", t.STAN.String(), "reference", o.Reference, "amount", t.Amount)
 		return s.echo(req, "00"), nil
@@ -146,14 +146,9 @@ func (s *Server) payOrder(ord *qrOrder, walletID string) string {
 	t := ord.txn
 	pan := s.qr.wallets[walletID]
 	acct := s.accounts[pan]
-	code := "00"
-	switch {
-	case acct == nil:
-		code = "14"
-	case acct.Limit > 0 && t.Amount > acct.Limit:
-		code = "61"
-	case t.Amount > acct.Balance:
-		code = "51"
+	code := "14"
+	if acct != nil {
+		code = fundsCode(acct, t.Amount)
 	}
 	t.ResponseCode, t.pan, t.MaskedPAN = code, pan, iso8583.MaskPAN(pan)
 	if code != "00" {

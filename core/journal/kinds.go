@@ -45,6 +45,15 @@ func indexKinds(tx *bolt.Tx) error {
 	return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
 }
 
+// decodeRecord reads the record stored under key in bucketRecords.
+func decodeRecord(key, v []byte) (Record, error) {
+	var r Record
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, fmt.Errorf("journal: record %x: %w (%v)", key, ErrCorrupt, err)
+	}
+	return r, nil
+}
+
 // eachOfKind visits the records of kind that bbolt holds, oldest first, through the
 // index.
 func eachOfKind(tx *bolt.Tx, kind string, visit func(Record) error) error {
@@ -56,9 +65,9 @@ func eachOfKind(tx *bolt.Tx, kind string, visit func(Record) error) error {
 		if v == nil {
 			return fmt.Errorf("journal: the kind index names record %x, which is missing: %w", seq, ErrCorrupt)
 		}
-		var r Record
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("journal: record %x: %w (%v)", seq, ErrCorrupt, err)
+		r, err := decodeRecord(seq, v)
+		if err != nil {
+			return err
 		}
 		if err := visit(r); err != nil {
 			return err

@@ -64,9 +64,9 @@ func (j *Journal) Each(f Filter, fn func(Record) error) error {
 				if bytes.Equal(k, headKey) {
 					return nil
 				}
-				var r Record
-				if err := json.Unmarshal(v, &r); err != nil {
-					return fmt.Errorf("journal: record %x: %w (%v)", k, ErrCorrupt, err)
+				r, err := decodeRecord(k, v)
+				if err != nil {
+					return err
 				}
 				return visit(r)
 			})
