@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -183,6 +184,12 @@ func NewCardPayments(t *Till, reg *Registration, opt CardPaymentsOptions) *CardP
 	if opt.Backoff == nil {
 		opt.Backoff = opt.Config.backoff
 	}
+	if opt.After == nil {
+		opt.After = time.After
+	}
+	// How long a UnionPay code is shown and how often its order is queried.
+	opt.QRWait = cmp.Or(opt.QRWait, time.Duration(opt.Config.QRTimeoutSeconds)*time.Second, 120*time.Second)
+	opt.QRPollEvery = cmp.Or(opt.QRPollEvery, time.Duration(opt.Config.QRPollSeconds)*time.Second, 3*time.Second)
 	d := &CardPayments{till: t, reg: reg, opt: opt, log: opt.Log.With("use", "card"), kick: make(chan struct{}, 1)}
 	t.AddSalesGate(d.salesGate)
 	t.AddCompletion(d)

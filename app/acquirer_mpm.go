@@ -73,13 +73,6 @@ func (d *CardPayments) qrIIN() string {
 	return iin
 }
 
-// qrTiming is how long a code is shown and how often the order is queried.
-func (d *CardPayments) qrTiming() (wait, every time.Duration) {
-	wait = cmp.Or(d.opt.QRWait, time.Duration(d.opt.Config.QRTimeoutSeconds)*time.Second, 120*time.Second)
-	every = cmp.Or(d.opt.QRPollEvery, time.Duration(d.opt.Config.QRPollSeconds)*time.Second, 3*time.Second)
-	return wait, every
-}
-
 // MerchantQRTender is the tender of a UnionPay QR code the customer scans: Pay
 // registers the order, reports WalletShowQR with the EMVCo payload in CodeURL (draw
 // it; Remaining counts down), and waits until it is paid (the payment), refused
@@ -126,7 +119,7 @@ func (t *merchantQRTender) Pay(ctx context.Context, req PayRequest) (sale.Paymen
 		t.progress(p)
 	}
 	o.report(WalletProgress{Stage: WalletSending})
-	wait, _ := d.qrTiming()
+	wait := d.opt.QRWait
 	a := &authAttempt{d: d, saleID: req.SaleID, amount: req.Amount, qr: true, onAnswer: d.orderAnswered}
 	_, _ = a.sendSigningOn(ctx, cardInfo{Brand: qrBrand, Domestic: true}, func(meta linkMeta) (msg iso8583.Message, err error) {
 		o.ref = d.terminal().ID + meta.Batch.String() + meta.STAN.String()
@@ -169,7 +162,7 @@ func clip(s string, n int) string {
 // follow queries the order until it is paid, refused, or given up.
 func (o *mpmOrder) follow(ctx context.Context, deadline time.Time) (sale.Payment, error) {
 	d := o.d
-	_, every := d.qrTiming()
+	every := d.opt.QRPollEvery
 	for attempt := 0; ; attempt++ {
 		left := deadline.Sub(d.opt.Now())
 		o.report(WalletProgress{Stage: WalletShowQR, CodeURL: o.payload, Remaining: max(left, 0), Attempt: attempt})
@@ -179,7 +172,7 @@ func (o *mpmOrder) follow(ctx context.Context, deadline time.Time) (sale.Payment
 		if left <= 0 {
 			return sale.Payment{}, o.giveUp(ctx, "timeout")
 		}
-		if !waitOn(ctx, d.after, min(every, left)) {
+		if !waitOn(ctx, d.opt.After, min(every, left)) {
 			return sale.Payment{}, o.giveUp(ctx, "cashier")
 		}
 		st, resp, err := o.ask(ctx, posmsg.QRQuery)
@@ -300,7 +293,7 @@ func (o *mpmOrder) giveUp(ctx context.Context, why string) error {
 	d := o.d
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mpmGiveUpBudget)
 	defer cancel()
-	_, every := d.qrTiming()
+	every := d.opt.QRPollEvery
 	gone := func(back string) error {
 		if why == "timeout" {
 			return fmt.Errorf("UnionPay QR order %s%s: %w", o.in.ID, back, ErrWalletTimedOut)
@@ -330,7 +323,7 @@ func (o *mpmOrder) giveUp(ctx context.Context, why string) error {
 			}
 			return gone("")
 		}
-		if attempt < mpmCloseAttempts && !waitOn(ctx, d.after, every) {
+		if attempt < mpmCloseAttempts && !waitOn(ctx, d.opt.After, every) {
 			break
 		}
 	}
@@ -339,14 +332,6 @@ func (o *mpmOrder) giveUp(ctx context.Context, why string) error {
 	}
 	d.flushReversals(ctx, true)
 	return fmt.Errorf("%w: UnionPay QR order %s not closed: it is being reversed", ErrCardInDoubt, o.in.ID)
-}
-
-// after is the poll clock.
-func (d *CardPayments) after(t time.Duration) <-chan time.Time {
-	if d.opt.After != nil {
-		return d.opt.After(t)
-	}
-	return time.After(t)
 }
 
 // waitOn sleeps t on the after clock; false means ctx ended first. The wallets' and

@@ -96,25 +96,27 @@ func appendTextTLV(out []byte, objs []textTLV) ([]byte, error) {
 	return out, nil
 }
 
+// decodeTextTLV reads DE62's BER-TLV objects, the value of each tag named in into as
+// text into its string (the last of a repeated tag wins); other tags are ignored.
+func decodeTextTLV(b []byte, into map[tlv.Tag]*string) error {
+	objs, err := tlv.Decode(b)
+	if err != nil {
+		return fmt.Errorf("%w: DE62 is not TLV: %v", ErrValue, err)
+	}
+	for _, o := range objs {
+		if p, ok := into[o.Tag]; ok {
+			*p = string(o.Value)
+		}
+	}
+	return nil
+}
+
 // ParseQRData reads DE62 of a QR sale: BER-TLV objects, the code (5F01) required,
 // unknown tags ignored.
 func ParseQRData(b []byte) (QRData, error) {
-	objs, err := tlv.Decode(b)
-	if err != nil {
-		return QRData{}, fmt.Errorf("%w: DE62 is not TLV: %v", ErrValue, err)
-	}
 	var q QRData
-	for _, o := range objs {
-		switch o.Tag {
-		case TagQRCode:
-			q.Code = string(o.Value)
-		case TagQRTime:
-			q.Time = string(o.Value)
-		case TagQRDate:
-			q.Date = string(o.Value)
-		case TagQRMarker:
-			q.Marker = string(o.Value)
-		}
+	if err := decodeTextTLV(b, map[tlv.Tag]*string{TagQRCode: &q.Code, TagQRTime: &q.Time, TagQRDate: &q.Date, TagQRMarker: &q.Marker}); err != nil {
+		return QRData{}, err
 	}
 	if q.Code == "" || !isDigits(q.Code) {
 		return QRData{}, fmt.Errorf("%w: DE62 has no payment code (5F01) of digits", ErrValue)

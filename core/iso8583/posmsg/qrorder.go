@@ -232,22 +232,9 @@ func (s QROrderStatus) Encode() ([]byte, error) {
 // ParseQROrderStatus reads DE62 of a query or close answer: BER-TLV, the reference and
 // a known state required, unknown tags ignored.
 func ParseQROrderStatus(b []byte) (QROrderStatus, error) {
-	objs, err := tlv.Decode(b)
-	if err != nil {
-		return QROrderStatus{}, fmt.Errorf("%w: DE62 is not TLV: %v", ErrValue, err)
-	}
 	var s QROrderStatus
-	for _, o := range objs {
-		switch o.Tag {
-		case TagQRReference:
-			s.Reference = string(o.Value)
-		case TagQRState:
-			s.State = string(o.Value)
-		case TagQRPayer:
-			s.Payer = string(o.Value)
-		case TagQRReason:
-			s.Reason = string(o.Value)
-		}
+	if err := decodeTextTLV(b, map[tlv.Tag]*string{TagQRReference: &s.Reference, TagQRState: &s.State, TagQRPayer: &s.Payer, TagQRReason: &s.Reason}); err != nil {
+		return QROrderStatus{}, err
 	}
 	if _, err := s.Encode(); err != nil {
 		return QROrderStatus{}, fmt.Errorf("posmsg: DE62: %w", err)
