@@ -237,6 +237,19 @@ func (p *PINPad) WaitForEntry(ctx context.Context) error {
 	return p.waitFor(ctx, func() bool { return p.session.state == padEntering })
 }
 
+// WaitForEntryAfter waits until the pad is taking a PIN for an entry begun after the
+// first after ones, and returns that entry's number (counting from 1). A test's
+// customer waits with the number of the last entry it served: it never types twice
+// into one entry, and misses no entry however quickly the pad went idle and back.
+func (p *PINPad) WaitForEntryAfter(ctx context.Context, after int) (int, error) {
+	var n int
+	err := p.waitFor(ctx, func() bool {
+		n = p.session.entries
+		return p.session.state == padEntering && n > after
+	})
+	return n, err
+}
+
 // WaitForIdle waits until the pad is neither taking a PIN nor awaiting the till's
 // ACK to a frame.
 func (p *PINPad) WaitForIdle(ctx context.Context) error {

@@ -35,6 +35,7 @@ type padSession struct {
 	pan     string // of the Z60 being served
 	digits  []byte // the clear PIN being typed: erased as soon as it is used
 	blocks  int
+	entries int // Z60s accepted: PIN entries begun
 
 	outstanding []byte // a frame sent and not yet ACKed
 	sends       int    // transmissions of outstanding since the till last answered
@@ -238,6 +239,7 @@ func (p *PINPad) startEntry(f ipp.Frame) {
 		return
 	}
 	s.state = padEntering
+	s.entries++
 	s.pan = pan
 	s.digits = s.digits[:0]
 	if p.cfg.EntryTimeout > 0 {
